@@ -36,6 +36,7 @@ enum esp_op {
 	ESP_OP_ERASE_REGION = 0xD1,
 	ESP_OP_READ_FLASH = 0xD2,
 	ESP_OP_RUN_USER_CODE = 0xD3,
+	ESP_OP_FLASH_ENCRYPT_DATA = 0xD4,	/* stub only, esptool >= 4 */
 };
 
 /* ROM error codes (second status byte). */
@@ -106,8 +107,12 @@ const char *esp_op_name(uint8_t op);
 int esp_op_by_name(const char *name);
 /* Name of an error code ("BAD_CHECKSUM", "INFLATE_ERROR", ...), or NULL. */
 const char *esp_error_name(uint8_t code);
+/* esptool's wording of an error code ("Inflate error", ...), or NULL. */
+const char *esp_error_text(uint8_t code);
+/* Error code by name, case-insensitive ("inflate_error"); -1 when unknown. */
+int esp_error_by_name(const char *name);
 
-/* True for FLASH_DATA, FLASH_DEFL_DATA and MEM_DATA (the ops with a data sub-header). */
+/* True for FLASH_DATA, FLASH_DEFL_DATA, MEM_DATA and FLASH_ENCRYPT_DATA (the ops with a data sub-header). */
 int esp_op_has_data_header(uint8_t op);
 
 /* The data sub-header of FLASH_DATA / FLASH_DEFL_DATA / MEM_DATA. */

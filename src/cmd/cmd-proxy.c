@@ -1,14 +1,176 @@
-/* cmd-proxy.c — placeholder until the owner of this subcommand lands it. */
+/*
+ * cmd-proxy.c — `sliptap proxy`: the man-in-the-middle between a flashing
+ * tool and a serial device. Options here; the work is in src/proxy/.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd.h"
+#include "util.h"
+#include "../proxy/proxy.h"
+
+static const char cmd_proxy_help[] =
+"Sit between a flashing tool (esptool, esptool-js, idf.py, PlatformIO) and a\n"
+"serial device: forward every byte both ways unchanged and in order, decode the\n"
+"ESP serial protocol, follow the session, write a capture, inject faults.\n"
+"The tool opens a pty sliptap creates (or connects over RFC 2217). Once ready,\n"
+"one line is printed on stdout:\n"
+"  sliptap proxy: ready on /dev/pts/7 (link /tmp/ttyESP) -> /dev/ttyUSB0\n"
+"\n"
+"DEVICE is a serial port name (/dev/ttyUSB0, COM5), usb:VID:PID[:SERIAL] (hex,\n"
+"e.g. usb:10c4:ea60), a tty or pty path, rfc2217://HOST:PORT or tcp://HOST:PORT.\n"
+"\n"
+"  --link PATH            a stable symlink to the client pty (made atomically,\n"
+"                         removed on exit, kept across hang-ups)\n"
+"  --rfc2217 ADDR:PORT    serve RFC 2217 instead of a pty (e.g. 127.0.0.1:4000;\n"
+"                         the address defaults to loopback): the tool's baud and\n"
+"                         DTR/RTS reach the device (esptool --port rfc2217://...)\n"
+"  --baud N               initial device baud (default 115200); afterwards the\n"
+"                         device follows the tool's termios / RFC 2217 requests\n"
+"                         and acknowledged CHANGE_BAUDRATE commands\n"
+"  --reset MODE           classic, unix-tight, usb-jtag or none (default): reset\n"
+"                         the chip into download mode via DTR/RTS when the tool\n"
+"                         opens the pty (or at its first SYNC), and hard-reset it\n"
+"                         when the tool closes after flashing; for tools run with\n"
+"                         --before no_reset through a pty, which has no DTR/RTS\n"
+"  --pcap FILE            capture everything (pcap; tshark/Wireshark decode it\n"
+"                         with docs/sliptap.lua; `sliptap dump FILE` prints it)\n"
+"  --scenario FILE        inject the faults of a scenario file\n"
+"  --json-events          print one JSON object per session event on stdout\n"
+"  --quiet                no status line and no notices on stderr\n"
+"\n"
+"The pty survives the tool closing and reopening it. If the device vanishes, the\n"
+"pty is hung up (the tool sees EIO, as with an unplugged adapter) and comes back\n"
+"under the same link when the device returns. SIGINT/SIGTERM stop the proxy and\n"
+"close the capture cleanly.\n"
+"\n"
+"Examples:\n"
+"  sliptap proxy --link /tmp/ttyESP --pcap flash.pcap /dev/ttyUSB0\n"
+"  esptool.py --port /tmp/ttyESP --before no_reset write_flash 0x10000 app.bin\n"
+"  sliptap proxy --rfc2217 127.0.0.1:4000 usb:303a:1001\n"
+"  esptool.py --port rfc2217://127.0.0.1:4000 write_flash 0x10000 app.bin\n";
+
+static const struct option cmd_proxy_opts[] = {
+	{ "link", required_argument, NULL, 'l' },
+	{ "rfc2217", required_argument, NULL, 'R' },
+	{ "baud", required_argument, NULL, 'b' },
+	{ "reset", required_argument, NULL, 'r' },
+	{ "pcap", required_argument, NULL, 'w' },
+	{ "scenario", required_argument, NULL, 's' },
+	{ "json-events", no_argument, NULL, 'j' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static char *
+cmd_proxy_cmdline(int argc, char **argv)
+{
+	size_t len = strlen("sliptap") + 1;
+	char *s;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = xmalloc(len);
+	strcpy(s, "sliptap");
+	for (i = 0; i < argc; i++) {
+		strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
 
 static int
 cmd_proxy_exec(int argc, char **argv)
 {
-	fprintf(stderr, "sliptap: proxy is not built yet\n");
-	return 1;
+	struct proxy_config cfg;
+	struct proxy *p;
+	const char *scenario = NULL;
+	char err[1024], *cmdline;
+	uint32_t u;
+	int ch, rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.baud = 115200;
+	cfg.reset = PROXY_RESET_NONE;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", cmd_proxy_opts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			cfg.link = optarg;
+			break;
+		case 'R':
+			cfg.rfc2217 = optarg;
+			break;
+		case 'b':
+			if (parse_u32(optarg, &u) == -1 || u < 300) {
+				fprintf(stderr, "sliptap proxy: --baud %s: want a number >= 300\n", optarg);
+				return 2;
+			}
+			cfg.baud = u;
+			break;
+		case 'r':
+			if (proxy_reset_parse(optarg, &cfg.reset) == -1 || cfg.reset == PROXY_RESET_HARD) {
+				fprintf(stderr, "sliptap proxy: --reset %s: want classic, unix-tight, "
+				    "usb-jtag or none\n", optarg);
+				return 2;
+			}
+			break;
+		case 'w':
+			cfg.pcap = optarg;
+			break;
+		case 's':
+			scenario = optarg;
+			break;
+		case 'j':
+			cfg.json_events = 1;
+			break;
+		case 'q':
+			cfg.quiet = 1;
+			break;
+		case 'h':
+			cmd_print_help(&cmd_proxy_entry);
+			return 0;
+		default:
+			return cmd_usage_error(&cmd_proxy_entry);
+		}
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error(&cmd_proxy_entry);
+	cfg.device = argv[optind];
+
+	/*
+	 * SCENARIO SEAM: the fault engine attaches here, after proxy_new and
+	 * before proxy_run, with proxy_set_hooks() (see src/proxy/proxy.h).
+	 */
+	if (scenario != NULL) {
+		fprintf(stderr, "sliptap proxy: --scenario %s: the fault engine is not built into "
+		    "this sliptap yet\n", scenario);
+		return 1;
+	}
+
+	cmdline = cmd_proxy_cmdline(argc, argv);
+	cfg.cmdline = cmdline;
+	p = proxy_new(&cfg, err, sizeof(err));
+	if (p == NULL) {
+		fprintf(stderr, "sliptap proxy: %s\n", err);
+		free(cmdline);
+		return 1;
+	}
+	rc = proxy_run(p);
+	proxy_free(p);
+	free(cmdline);
+	return rc;
 }
 
 const struct cmd_entry cmd_proxy_entry = {
-	"proxy", "", "(not built yet)", NULL, cmd_proxy_exec
+	"proxy",
+	"[--link PATH] [--rfc2217 ADDR:PORT] [--baud N] [--reset MODE] [--pcap FILE] "
+	    "[--scenario FILE] [--json-events] [--quiet] DEVICE",
+	"forward a flashing session byte-exact, decode, capture, inject faults",
+	cmd_proxy_help,
+	cmd_proxy_exec
 };

@@ -1,0 +1,1213 @@
+/*
+ * session.c — the flashing-session tracker (see session.h).
+ *
+ * Follows esptool 3.3 / 4.x (esptool.py write_flash, loader.py) and
+ * esptool-js, which drive the same loop:
+ *  - before sending block `seq` esptool prints
+ *    "Writing at 0x%08x... (%d %%)" % (offset + bytes_written, 100 * (seq + 1) // blocks)
+ *    where bytes_written counts the *uncompressed* bytes of the blocks already
+ *    sent (padded blocks for FLASH_DATA; for FLASH_DEFL_DATA what zlib's
+ *    decompressobj yields for each compressed block). So FLASH_DEFL_DATA
+ *    payloads are inflated here, block by block, to print the same address.
+ *  - FLASH_DEFL_BEGIN's first word is the uncompressed size for the stub and
+ *    that size rounded up to whole blocks for the ROM; num_blocks counts
+ *    compressed blocks.
+ *  - the ROM answers SYNC with value != 0 and about 8 replies; the stub
+ *    answers with value 0 (esptool's sync_stub_detected).
+ *  - chip detection: GET_SECURITY_INFO's chip id (ESP32-S3 and later), else
+ *    READ_REG of 0x40001000 against the magic values of esptool's targets.
+ *  - READ_FLASH (stub): after its ack the device sends raw data frames and
+ *    the host acks each with a 4-byte running count; a 16-byte MD5 frame ends it.
+ *
+ * Pure: no fds, no clocks (time is passed in), no globals but const tables.
+ * Memory: a fixed pending-command ring, a line buffer for boot text and, while
+ * a compressed region is open, one zlib inflate state.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ZLIB_CONST
+#include <zlib.h>
+
+#include "esp.h"
+#include "session.h"
+#include "slip.h"
+#include "util.h"
+
+#define SESSION_MAX_PENDING	16
+#define SESSION_NS		1000000000ULL
+#define SESSION_DEFAULT_TIMEOUT	(3 * SESSION_NS)	/* esptool DEFAULT_TIMEOUT */
+#define SESSION_LINE_MAX	160
+
+struct session_cmd {
+	uint8_t		 op;
+	int		 has_seq;
+	uint32_t	 seq;
+	uint32_t	 arg0, arg1;	/* READ_REG addr, CHANGE_BAUDRATE baud, READ_FLASH offset/len */
+	uint64_t	 ts;
+	uint64_t	 timeout;	/* 0: none */
+	int		 reported;	/* already reported missing / timed out */
+	int		 in_region;	/* a *_DATA block of the current region */
+};
+
+struct session {
+	session_event_cb cb;
+	void		*arg;
+	struct session_state st;
+	uint32_t	 initial_baud;
+	uint64_t	 timeout;
+
+	struct session_cmd pend[SESSION_MAX_PENDING];
+	unsigned	 npend;
+	uint64_t	 sync_cmds;
+
+	/* Current flash region. */
+	uint32_t	 next_seq;	/* next new block expected */
+	uint32_t	 acked_next;	/* next block whose ack counts */
+	int		 progress_valid;
+	z_stream	 zs;
+	int		 zs_init;
+	int		 zs_end;
+	uint8_t		 zout[16384];
+
+	/* RAM upload. */
+	int		 mem_active;
+	uint32_t	 mem_next_seq;
+
+	char		 line[SESSION_LINE_MAX];
+	size_t		 line_len;
+	char		 text[320];
+};
+
+/* Chip magic values (READ_REG 0x40001000), from esptool 3.3.2 / 4.5.1 / 4.9.1 targets. */
+static const struct {
+	uint32_t	 magic;
+	const char	*name;
+} session_magics[] = {
+	{ 0xfff0c101, "ESP8266" },
+	{ 0x00f01d83, "ESP32" },
+	{ 0x000007c6, "ESP32-S2" },
+	{ 0x00000009, "ESP32-S3" },
+	{ 0xeb004136, "ESP32-S3(beta2)" },
+	{ 0x6921506f, "ESP32-C3" },
+	{ 0x1b31506f, "ESP32-C3" },
+	{ 0x6f51306f, "ESP32-C2" },
+	{ 0x7c41a06f, "ESP32-C2" },
+	{ 0x0da1806f, "ESP32-C6(beta)" },
+	{ 0x2ce0806f, "ESP32-C6" },
+	{ 0xca26cc22, "ESP32-H2(beta1)" },
+	{ 0x6881b06f, "ESP32-H2(beta2)" },
+	{ 0xd7b73e80, "ESP32-H2" },
+};
+
+/* GET_SECURITY_INFO chip ids (esptool IMAGE_CHIP_ID). */
+static const struct {
+	uint32_t	 id;
+	const char	*name;
+} session_chip_ids[] = {
+	{ 0, "ESP32" },
+	{ 2, "ESP32-S2" },
+	{ 4, "ESP32-S3(beta2)" },
+	{ 5, "ESP32-C3" },
+	{ 7, "ESP32-C6(beta)" },
+	{ 9, "ESP32-S3" },
+	{ 10, "ESP32-H2(beta1)" },
+	{ 12, "ESP32-C2" },
+	{ 13, "ESP32-C6" },
+	{ 14, "ESP32-H2(beta2)" },
+	{ 16, "ESP32-H2" },
+	{ 17, "ESP32-C5(beta3)" },
+	{ 18, "ESP32-P4" },
+	{ 20, "ESP32-C61" },
+	{ 23, "ESP32-C5" },
+	{ 25, "ESP32-H21" },
+	{ 28, "ESP32-H4" },
+};
+
+const char *
+session_chip_by_magic(uint32_t magic)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(session_magics); i++)
+		if (session_magics[i].magic == magic)
+			return session_magics[i].name;
+	return NULL;
+}
+
+const char *
+session_chip_by_id(uint32_t chip_id)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(session_chip_ids); i++)
+		if (session_chip_ids[i].id == chip_id)
+			return session_chip_ids[i].name;
+	return NULL;
+}
+
+const char *
+session_phase_name(enum session_phase p)
+{
+	switch (p) {
+	case SESSION_PHASE_CONNECTING:
+		return "connecting";
+	case SESSION_PHASE_SYNCED:
+		return "synced";
+	case SESSION_PHASE_STUB_RUNNING:
+		return "stub-running";
+	case SESSION_PHASE_FLASHING:
+		return "flashing";
+	case SESSION_PHASE_VERIFYING:
+		return "verifying";
+	case SESSION_PHASE_DONE:
+		return "done";
+	}
+	return "unknown";
+}
+
+const char *
+session_event_name(enum session_event_type t)
+{
+	switch (t) {
+	case SESSION_EV_PHASE:
+		return "phase";
+	case SESSION_EV_CHIP:
+		return "chip";
+	case SESSION_EV_BAUD:
+		return "baud";
+	case SESSION_EV_REGION_BEGIN:
+		return "region-begin";
+	case SESSION_EV_PROGRESS:
+		return "progress";
+	case SESSION_EV_REGION_END:
+		return "region-end";
+	case SESSION_EV_COMMAND:
+		return "command";
+	case SESSION_EV_COMMAND_DONE:
+		return "command-done";
+	case SESSION_EV_ANOMALY:
+		return "anomaly";
+	case SESSION_EV_STUB_START:
+		return "stub-start";
+	case SESSION_EV_NOTE:
+		return "note";
+	}
+	return "unknown";
+}
+
+const char *
+session_anomaly_name(enum session_anomaly a)
+{
+	switch (a) {
+	case SESSION_AN_NONE:
+		return "none";
+	case SESSION_AN_ORPHAN_RESPONSE:
+		return "orphan-response";
+	case SESSION_AN_ERROR_STATUS:
+		return "error-status";
+	case SESSION_AN_RETRANSMIT:
+		return "retransmit";
+	case SESSION_AN_SEQ_GAP:
+		return "seq-gap";
+	case SESSION_AN_MISSING_REPLY:
+		return "missing-reply";
+	case SESSION_AN_TIMEOUT:
+		return "timeout";
+	case SESSION_AN_GARBAGE:
+		return "garbage";
+	case SESSION_AN_BAD_CHECKSUM:
+		return "bad-checksum";
+	case SESSION_AN_BAD_LENGTH:
+		return "bad-length";
+	case SESSION_AN_SLIP:
+		return "slip";
+	case SESSION_AN_INFLATE:
+		return "inflate";
+	}
+	return "unknown";
+}
+
+int
+session_progress_percent(uint32_t seq, uint32_t num_blocks)
+{
+	if (num_blocks == 0)
+		return 0;
+	return (int)((100ULL * ((uint64_t)seq + 1)) / num_blocks);
+}
+
+int
+session_format_progress(char *buf, size_t size, uint32_t address, int percent)
+{
+	return snprintf(buf, size, "Writing at 0x%08x... (%d %%)", address, percent);
+}
+
+static const char *
+session_opname(uint8_t op)
+{
+	const char *n = esp_op_name(op);
+
+	return n != NULL ? n : "UNKNOWN_OP";
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+static void
+session_init_event(struct session *s, struct session_event *ev, enum session_event_type type,
+    enum session_dir dir, uint64_t now)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->ts = now;
+	ev->dir = dir;
+	ev->phase = s->st.phase;
+	ev->text = s->text;
+}
+
+static void
+session_emit(struct session *s, struct session_event *ev)
+{
+	ev->phase = s->st.phase;
+	if (ev->type == SESSION_EV_ANOMALY)
+		s->st.anomalies++;
+	if (s->cb != NULL)
+		s->cb(ev, s->arg);
+}
+
+static void session_text(struct session *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+session_text(struct session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->text, sizeof(s->text), fmt, ap);
+	va_end(ap);
+}
+
+static void session_note(struct session *, enum session_dir, uint64_t, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+session_note(struct session *s, enum session_dir dir, uint64_t now, const char *fmt, ...)
+{
+	struct session_event ev;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->text, sizeof(s->text), fmt, ap);
+	va_end(ap);
+	session_init_event(s, &ev, SESSION_EV_NOTE, dir, now);
+	session_emit(s, &ev);
+}
+
+static void session_anomaly(struct session *, enum session_dir, uint64_t, enum session_anomaly,
+    uint8_t, uint32_t, const char *, ...) __attribute__((format(printf, 7, 8)));
+
+static void
+session_anomaly(struct session *s, enum session_dir dir, uint64_t now, enum session_anomaly kind,
+    uint8_t op, uint32_t seq, const char *fmt, ...)
+{
+	struct session_event ev;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->text, sizeof(s->text), fmt, ap);
+	va_end(ap);
+	session_init_event(s, &ev, SESSION_EV_ANOMALY, dir, now);
+	ev.anomaly = kind;
+	ev.op = op;
+	ev.seq = seq;
+	session_emit(s, &ev);
+}
+
+static void
+session_set_phase(struct session *s, enum session_phase phase, enum session_dir dir, uint64_t now,
+    const char *why)
+{
+	struct session_event ev;
+
+	if (s->st.phase == phase)
+		return;
+	s->st.phase = phase;
+	session_text(s, "phase %s (%s)", session_phase_name(phase), why);
+	session_init_event(s, &ev, SESSION_EV_PHASE, dir, now);
+	session_emit(s, &ev);
+}
+
+static void
+session_set_chip(struct session *s, const char *chip, uint64_t now, const char *how)
+{
+	struct session_event ev;
+
+	if (chip == NULL || (s->st.chip != NULL && strcmp(s->st.chip, chip) == 0))
+		return;
+	s->st.chip = chip;
+	if (!s->st.stub)
+		s->st.status_len = strcmp(chip, "ESP8266") == 0 ? 2 : 4;
+	session_text(s, "chip %s (%s)", chip, how);
+	session_init_event(s, &ev, SESSION_EV_CHIP, SESSION_FROM_DEVICE, now);
+	ev.chip = chip;
+	session_emit(s, &ev);
+}
+
+static void
+session_set_baud(struct session *s, uint32_t baud, enum session_dir dir, uint64_t now,
+    const char *how)
+{
+	struct session_event ev;
+
+	if (baud == 0 || baud == s->st.baud)
+		return;
+	s->st.baud = baud;
+	session_text(s, "baud %u (%s)", baud, how);
+	session_init_event(s, &ev, SESSION_EV_BAUD, dir, now);
+	ev.baud = baud;
+	session_emit(s, &ev);
+}
+
+/* ---- life cycle ------------------------------------------------------ */
+
+struct session *
+session_new(uint32_t initial_baud, session_event_cb cb, void *arg)
+{
+	struct session *s;
+
+	s = xcalloc(1, sizeof(*s));
+	s->cb = cb;
+	s->arg = arg;
+	s->initial_baud = initial_baud;
+	s->timeout = SESSION_DEFAULT_TIMEOUT;
+	s->st.phase = SESSION_PHASE_CONNECTING;
+	s->st.baud = initial_baud;
+	return s;
+}
+
+void
+session_free(struct session *s)
+{
+	if (s == NULL)
+		return;
+	if (s->zs_init)
+		inflateEnd(&s->zs);
+	free(s);
+}
+
+void
+session_set_timeout(struct session *s, uint64_t timeout_ns)
+{
+	s->timeout = timeout_ns;
+}
+
+const struct session_state *
+session_state(const struct session *s)
+{
+	return &s->st;
+}
+
+int
+session_progress_line(const struct session *s, char *buf, size_t size)
+{
+	if (!s->progress_valid) {
+		if (size > 0)
+			buf[0] = '\0';
+		return -1;
+	}
+	return session_format_progress(buf, size, s->st.region.address, s->st.region.percent);
+}
+
+/* ---- pending commands ------------------------------------------------ */
+
+static void
+session_count_pending(struct session *s)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < s->npend; i++)
+		if (!s->pend[i].reported)
+			n++;
+	s->st.pending = n;
+}
+
+static void
+session_drop_pending(struct session *s, unsigned n)
+{
+	if (n > s->npend)
+		n = s->npend;
+	memmove(s->pend, s->pend + n, (s->npend - n) * sizeof(s->pend[0]));
+	s->npend -= n;
+	session_count_pending(s);
+}
+
+/* Commands whose reply esptool itself does not insist on. */
+static int
+session_reply_optional(uint8_t op)
+{
+	return op == ESP_OP_SYNC || op == ESP_OP_MEM_END || op == ESP_OP_FLASH_END ||
+	    op == ESP_OP_FLASH_DEFL_END || op == ESP_OP_RUN_USER_CODE;
+}
+
+static void
+session_report_missing(struct session *s, struct session_cmd *c, uint64_t now,
+    enum session_anomaly kind, const char *why)
+{
+	if (c->reported)
+		return;
+	c->reported = 1;
+	if (c->op == ESP_OP_SYNC)
+		return;		/* unanswered SYNCs are how connecting works */
+	if (session_reply_optional(c->op)) {
+		session_note(s, SESSION_FROM_DEVICE, now, "no reply to %s (%s)",
+		    session_opname(c->op), why);
+		return;
+	}
+	s->st.error = 1;
+	if (c->has_seq)
+		session_anomaly(s, SESSION_FROM_DEVICE, now, kind, c->op, c->seq,
+		    "no reply to %s seq %u (%s)", session_opname(c->op), c->seq, why);
+	else
+		session_anomaly(s, SESSION_FROM_DEVICE, now, kind, c->op, 0,
+		    "no reply to %s (%s)", session_opname(c->op), why);
+}
+
+/* The chip reset (or the link was reset): forget what only the running loader knew. */
+static void
+session_chip_reset(struct session *s)
+{
+	s->npend = 0;
+	s->st.pending = 0;
+	s->st.stub = 0;
+	s->st.reading = 0;
+	s->mem_active = 0;
+	s->st.status_len = s->st.chip == NULL ? 0 :
+	    strcmp(s->st.chip, "ESP8266") == 0 ? 2 : 4;
+	s->st.region.active = 0;
+}
+
+/* ---- commands -------------------------------------------------------- */
+
+/* esptool's timeout_per_mb(seconds_per_mb, size), in ns, at least the base timeout. */
+static uint64_t
+session_timeout_for(struct session *s, uint64_t sec_per_mb, uint64_t size)
+{
+	uint64_t t;
+
+	if (s->timeout == 0)
+		return 0;
+	t = sec_per_mb * SESSION_NS / 1000000 * size;
+	return t > s->timeout ? t : s->timeout;
+}
+
+static void
+session_region_begin(struct session *s, const struct esp_packet *p, uint64_t now)
+{
+	struct session_region *r = &s->st.region;
+	struct session_event ev;
+	uint32_t erase_size, num_blocks, block_size, offset;
+
+	if (p->data_len < 16) {
+		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_BAD_LENGTH, p->op, 0,
+		    "%s with %zu bytes of parameters", session_opname(p->op), p->data_len);
+		return;
+	}
+	erase_size = le32(p->data);
+	num_blocks = le32(p->data + 4);
+	block_size = le32(p->data + 8);
+	offset = le32(p->data + 12);
+	if (num_blocks == 0) {
+		/* esptool's flash_begin(0, 0) before FLASH_END: no region. */
+		session_note(s, SESSION_FROM_HOST, now, "%s(0, 0): leaving flash mode next",
+		    session_opname(p->op));
+		return;
+	}
+	memset(r, 0, sizeof(*r));
+	r->active = 1;
+	r->compressed = p->op == ESP_OP_FLASH_DEFL_BEGIN;
+	r->offset = offset;
+	r->erase_size = erase_size;
+	r->num_blocks = num_blocks;
+	r->block_size = block_size;
+	r->inflate_ok = r->compressed;
+	s->next_seq = 0;
+	s->acked_next = 0;
+	s->progress_valid = 0;
+	s->st.regions++;
+	if (r->compressed) {
+		s->zs_end = 0;
+		if (s->zs_init)
+			r->inflate_ok = inflateReset(&s->zs) == Z_OK;
+		else {
+			memset(&s->zs, 0, sizeof(s->zs));
+			s->zs_init = inflateInit(&s->zs) == Z_OK;
+			r->inflate_ok = s->zs_init;
+		}
+	}
+	session_set_phase(s, SESSION_PHASE_FLASHING, SESSION_FROM_HOST, now,
+	    session_opname(p->op));
+	if (r->compressed)
+		session_text(s, "region at 0x%08x: %u compressed blocks of 0x%x, %u bytes uncompressed%s",
+		    offset, num_blocks, block_size, erase_size,
+		    s->st.stub ? "" : " (rounded up to blocks)");
+	else
+		session_text(s, "region at 0x%08x: %u blocks of 0x%x, erase size %u",
+		    offset, num_blocks, block_size, erase_size);
+	session_init_event(s, &ev, SESSION_EV_REGION_BEGIN, SESSION_FROM_HOST, now);
+	ev.region = r;
+	session_emit(s, &ev);
+}
+
+/* Uncompressed bytes one FLASH_DEFL_DATA block yields; -1 on an inflate error. */
+static long
+session_inflate(struct session *s, const uint8_t *buf, size_t len)
+{
+	long produced = 0;
+	int rc;
+
+	if (s->zs_end)
+		return 0;
+	s->zs.next_in = buf;
+	s->zs.avail_in = (uInt)len;
+	do {
+		s->zs.next_out = s->zout;
+		s->zs.avail_out = sizeof(s->zout);
+		rc = inflate(&s->zs, Z_NO_FLUSH);
+		produced += (long)(sizeof(s->zout) - s->zs.avail_out);
+		if (rc == Z_STREAM_END) {
+			s->zs_end = 1;
+			break;
+		}
+		if (rc == Z_BUF_ERROR && s->zs.avail_in == 0)
+			break;
+		if (rc != Z_OK)
+			return -1;
+	} while (s->zs.avail_in > 0 || s->zs.avail_out == 0);
+	return produced;
+}
+
+static void
+session_data_block(struct session *s, const struct esp_packet *p,
+    const struct esp_data_header *h, struct session_cmd *c, uint64_t now)
+{
+	struct session_region *r = &s->st.region;
+	struct session_event ev;
+	long n;
+
+	if (!r->active) {
+		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_SEQ_GAP, p->op, h->seq,
+		    "%s seq %u outside a flash region", session_opname(p->op), h->seq);
+		return;
+	}
+	if ((p->op == ESP_OP_FLASH_DEFL_DATA) != (r->compressed != 0))
+		session_note(s, SESSION_FROM_HOST, now, "%s inside a %s region",
+		    session_opname(p->op), r->compressed ? "compressed" : "plain");
+	c->in_region = 1;
+	if (s->progress_valid && h->seq < s->next_seq) {
+		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_RETRANSMIT, p->op, h->seq,
+		    "%s seq %u sent again (retransmission)", session_opname(p->op), h->seq);
+		return;
+	}
+	if (h->seq > s->next_seq) {
+		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_SEQ_GAP, p->op, h->seq,
+		    "%s seq %u, expected %u", session_opname(p->op), h->seq, s->next_seq);
+		if (r->compressed)
+			r->inflate_ok = 0;
+	}
+	if (h->seq >= r->num_blocks)
+		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_SEQ_GAP, p->op, h->seq,
+		    "%s seq %u beyond the region's %u blocks", session_opname(p->op), h->seq,
+		    r->num_blocks);
+
+	if (!r->compressed) {
+		r->address = r->offset + h->seq * r->block_size;
+		r->bytes_written = ((uint64_t)h->seq + 1) * r->block_size;
+	} else if (r->inflate_ok) {
+		r->address = (uint32_t)(r->offset + r->bytes_written);
+		if ((n = session_inflate(s, h->payload, h->payload_len)) < 0) {
+			r->inflate_ok = 0;
+			session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_INFLATE, p->op,
+			    h->seq, "%s seq %u does not inflate (%s); addresses are estimates now",
+			    session_opname(p->op), h->seq,
+			    s->zs.msg != NULL ? s->zs.msg : "zlib error");
+		} else
+			r->bytes_written += (uint64_t)n;
+	}
+	if (r->compressed && !r->inflate_ok) {
+		/* Estimate: the uncompressed size spread evenly over the blocks. */
+		r->address = (uint32_t)(r->offset +
+		    (uint64_t)h->seq * r->erase_size / r->num_blocks);
+		r->bytes_written = ((uint64_t)h->seq + 1) * r->erase_size / r->num_blocks;
+	}
+	r->seq = h->seq;
+	r->blocks_sent++;
+	r->bytes_sent += h->payload_len;
+	r->percent = session_progress_percent(h->seq, r->num_blocks);
+	s->next_seq = h->seq + 1;
+	s->progress_valid = 1;
+	session_format_progress(s->text, sizeof(s->text), r->address, r->percent);
+	session_init_event(s, &ev, SESSION_EV_PROGRESS, SESSION_FROM_HOST, now);
+	ev.op = p->op;
+	ev.seq = h->seq;
+	ev.percent = r->percent;
+	ev.address = r->address;
+	ev.region = r;
+	session_emit(s, &ev);
+}
+
+static void
+session_command(struct session *s, const struct esp_packet *p, uint64_t now)
+{
+	struct esp_data_header h;
+	struct session_cmd *c;
+	struct session_event ev;
+	unsigned i;
+	uint8_t sum;
+
+	s->st.commands++;
+	s->st.have_last_op = 1;
+	s->st.last_op = p->op;
+	s->st.last_command_ts = now;
+
+	/* esptool waits for each reply: a new command gives up the older ones. */
+	for (i = 0; i < s->npend; i++)
+		session_report_missing(s, &s->pend[i], now, SESSION_AN_MISSING_REPLY,
+		    "superseded by the next command");
+	/* Unanswered SYNCs are just connect attempts: forget them. */
+	for (i = 0; i < s->npend; ) {
+		if (s->pend[i].op == ESP_OP_SYNC) {
+			memmove(s->pend + i, s->pend + i + 1,
+			    (s->npend - i - 1) * sizeof(s->pend[0]));
+			s->npend--;
+		} else
+			i++;
+	}
+	if (s->npend == SESSION_MAX_PENDING)
+		session_drop_pending(s, 1);
+	c = &s->pend[s->npend++];
+	memset(c, 0, sizeof(*c));
+	c->op = p->op;
+	c->ts = now;
+	c->timeout = s->timeout;
+	if (p->op == ESP_OP_SYNC)
+		s->sync_cmds++;
+
+	if (esp_data_header_parse(p, &h) == 0) {
+		c->has_seq = 1;
+		c->seq = h.seq;
+		sum = esp_checksum(h.payload, h.payload_len);
+		if (p->value != sum)
+			session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_BAD_CHECKSUM, p->op,
+			    h.seq, "%s seq %u checksum 0x%02x, payload sums to 0x%02x",
+			    session_opname(p->op), h.seq, p->value, sum);
+		if (h.size != h.payload_len)
+			session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_BAD_LENGTH, p->op,
+			    h.seq, "%s seq %u announces %u bytes, carries %zu",
+			    session_opname(p->op), h.seq, h.size, h.payload_len);
+	} else if (esp_op_has_data_header(p->op))
+		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_BAD_LENGTH, p->op, 0,
+		    "%s without its 16-byte data header", session_opname(p->op));
+
+	if (c->has_seq)
+		session_text(s, "-> %s seq %u (%zu bytes)", session_opname(p->op), c->seq,
+		    p->data_len);
+	else
+		session_text(s, "-> %s (%zu bytes)", session_opname(p->op), p->data_len);
+	session_init_event(s, &ev, SESSION_EV_COMMAND, SESSION_FROM_HOST, now);
+	ev.op = p->op;
+	ev.seq = c->seq;
+	session_emit(s, &ev);
+
+	switch (p->op) {
+	case ESP_OP_FLASH_BEGIN:
+	case ESP_OP_FLASH_DEFL_BEGIN:
+		if (p->data_len >= 4 && !s->st.stub)	/* the ROM erases before it acks */
+			c->timeout = session_timeout_for(s, 30, le32(p->data));
+		session_region_begin(s, p, now);
+		break;
+	case ESP_OP_FLASH_DATA:
+	case ESP_OP_FLASH_DEFL_DATA:
+	case ESP_OP_FLASH_ENCRYPT_DATA:
+		if (c->has_seq)
+			session_data_block(s, p, &h, c, now);
+		break;
+	case ESP_OP_MEM_BEGIN:
+		s->mem_active = 1;
+		s->mem_next_seq = 0;
+		if (p->data_len >= 16)
+			session_note(s, SESSION_FROM_HOST, now,
+			    "RAM upload: %u bytes in %u blocks at 0x%08x", le32(p->data),
+			    le32(p->data + 4), le32(p->data + 12));
+		break;
+	case ESP_OP_MEM_DATA:
+		if (!c->has_seq)
+			break;
+		if (s->mem_active && c->seq < s->mem_next_seq)
+			session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_RETRANSMIT, p->op,
+			    c->seq, "MEM_DATA seq %u sent again (retransmission)", c->seq);
+		else
+			s->mem_next_seq = c->seq + 1;
+		break;
+	case ESP_OP_MEM_END:
+		s->mem_active = 0;
+		if (p->data_len >= 8)
+			session_note(s, SESSION_FROM_HOST, now, "MEM_END: %s 0x%08x",
+			    le32(p->data) ? "no entry" : "jump to", le32(p->data + 4));
+		break;
+	case ESP_OP_READ_REG:
+		if (p->data_len >= 4)
+			c->arg0 = le32(p->data);
+		break;
+	case ESP_OP_CHANGE_BAUDRATE:
+		if (p->data_len >= 4)
+			c->arg0 = le32(p->data);
+		break;
+	case ESP_OP_SPI_FLASH_MD5:
+		if (p->data_len >= 8)
+			c->timeout = session_timeout_for(s, 8, le32(p->data + 4));
+		session_set_phase(s, SESSION_PHASE_VERIFYING, SESSION_FROM_HOST, now,
+		    "SPI_FLASH_MD5");
+		break;
+	case ESP_OP_READ_FLASH:
+	case ESP_OP_READ_FLASH_SLOW:
+		if (p->data_len >= 8) {
+			c->arg0 = le32(p->data);
+			c->arg1 = le32(p->data + 4);
+		}
+		session_set_phase(s, SESSION_PHASE_VERIFYING, SESSION_FROM_HOST, now,
+		    session_opname(p->op));
+		break;
+	case ESP_OP_ERASE_FLASH:
+		c->timeout = s->timeout == 0 ? 0 : 120 * SESSION_NS;
+		break;
+	case ESP_OP_ERASE_REGION:
+		if (p->data_len >= 8)
+			c->timeout = session_timeout_for(s, 30, le32(p->data + 4));
+		break;
+	case ESP_OP_FLASH_END:
+	case ESP_OP_FLASH_DEFL_END:
+		if (p->data_len >= 4)
+			session_note(s, SESSION_FROM_HOST, now, "%s: %s", session_opname(p->op),
+			    le32(p->data) ? "stay in the loader" : "reboot");
+		session_set_phase(s, SESSION_PHASE_DONE, SESSION_FROM_HOST, now,
+		    session_opname(p->op));
+		break;
+	default:
+		break;
+	}
+	session_count_pending(s);
+}
+
+/* ---- responses ------------------------------------------------------- */
+
+/* Ops whose reply carries data before the status bytes. */
+static int
+session_reply_has_data(uint8_t op)
+{
+	return op == ESP_OP_SPI_FLASH_MD5 || op == ESP_OP_GET_SECURITY_INFO ||
+	    op == ESP_OP_READ_FLASH_SLOW;
+}
+
+static int
+session_status_len(struct session *s, const struct esp_packet *p, uint64_t now)
+{
+	if (s->st.stub)
+		return 2;
+	if (s->st.status_len != 0)
+		return s->st.status_len;
+	if (!session_reply_has_data(p->op) && (p->data_len == 2 || p->data_len == 4)) {
+		s->st.status_len = (int)p->data_len;
+		session_note(s, SESSION_FROM_DEVICE, now, "status is %zu bytes (%s)",
+		    p->data_len, p->data_len == 4 ? "ROM of an ESP32-class chip" :
+		    "ESP8266 ROM or stub");
+		return s->st.status_len;
+	}
+	return p->data_len >= 4 ? 4 : 2;
+}
+
+static void
+session_region_acked(struct session *s, const struct session_cmd *c, uint64_t now)
+{
+	struct session_region *r = &s->st.region;
+	struct session_event ev;
+
+	if (!r->active || c->seq != s->acked_next)
+		return;
+	s->acked_next++;
+	r->blocks_acked++;
+	if (r->blocks_acked < r->num_blocks)
+		return;
+	r->active = 0;
+	s->st.regions_done++;
+	if (r->compressed)
+		session_text(s, "Wrote %llu bytes (%llu compressed) at 0x%08x",
+		    (unsigned long long)r->bytes_written, (unsigned long long)r->bytes_sent,
+		    r->offset);
+	else
+		session_text(s, "Wrote %llu bytes at 0x%08x",
+		    (unsigned long long)r->bytes_written, r->offset);
+	session_init_event(s, &ev, SESSION_EV_REGION_END, SESSION_FROM_DEVICE, now);
+	ev.op = c->op;
+	ev.region = r;
+	session_emit(s, &ev);
+}
+
+static void
+session_response(struct session *s, const struct esp_packet *p, uint64_t now)
+{
+	struct session_cmd c;
+	struct session_event ev;
+	const char *ename, *chip;
+	char seqtxt[24];
+	unsigned i;
+	int slen, found = -1;
+	uint8_t status, error;
+	size_t dlen;
+
+	s->st.responses++;
+	for (i = 0; i < s->npend; i++)
+		if (s->pend[i].op == p->op) {
+			found = (int)i;
+			break;
+		}
+	if (found < 0) {
+		if (p->op == ESP_OP_SYNC && s->sync_cmds > 0) {
+			/* The ROM answers each SYNC about 8 times. */
+			(void)session_status_len(s, p, now);
+			return;
+		}
+		session_anomaly(s, SESSION_FROM_DEVICE, now, SESSION_AN_ORPHAN_RESPONSE, p->op, 0,
+		    "response to %s without a pending command", session_opname(p->op));
+		return;
+	}
+	for (i = 0; i < (unsigned)found; i++)
+		session_report_missing(s, &s->pend[i], now, SESSION_AN_MISSING_REPLY,
+		    "a later command was answered");
+	c = s->pend[found];
+	session_drop_pending(s, (unsigned)found + 1);
+
+	slen = session_status_len(s, p, now);
+	if (esp_response_status(p, slen, &status, &error) != 0) {
+		s->st.error = 1;
+		session_anomaly(s, SESSION_FROM_DEVICE, now, SESSION_AN_GARBAGE, p->op, 0,
+		    "response to %s too short for a %d-byte status", session_opname(p->op),
+		    slen);
+		return;
+	}
+	ename = esp_error_name(error);
+	if (c.has_seq)
+		snprintf(seqtxt, sizeof(seqtxt), " seq %u", c.seq);
+	else
+		seqtxt[0] = '\0';
+	session_text(s, "<- %s%s value 0x%08x status %u%s%s (%llu us)%s",
+	    session_opname(p->op), seqtxt, p->value, status,
+	    status != 0 ? " error " : "", status != 0 ? (ename != NULL ? ename : "?") : "",
+	    (unsigned long long)((now - c.ts) / 1000), c.reported ? " (late)" : "");
+	session_init_event(s, &ev, SESSION_EV_COMMAND_DONE, SESSION_FROM_DEVICE, now);
+	ev.op = p->op;
+	ev.status = status;
+	ev.error = error;
+	ev.value = p->value;
+	ev.seq = c.seq;
+	ev.latency_ns = now >= c.ts ? now - c.ts : 0;
+	session_emit(s, &ev);
+
+	if (status != 0) {
+		if (p->op == ESP_OP_GET_SECURITY_INFO && error == ESP_ROM_INVALID_MESSAGE) {
+			/* esptool probes; older ROMs do not know the command. */
+			session_note(s, SESSION_FROM_DEVICE, now,
+			    "GET_SECURITY_INFO unsupported (older chip)");
+			return;
+		}
+		s->st.error = 1;
+		if (c.has_seq)
+			session_anomaly(s, SESSION_FROM_DEVICE, now, SESSION_AN_ERROR_STATUS, p->op,
+			    c.seq, "%s seq %u failed: status %u error 0x%02x %s",
+			    session_opname(p->op), c.seq, status, error,
+			    ename != NULL ? ename : "(unknown)");
+		else
+			session_anomaly(s, SESSION_FROM_DEVICE, now, SESSION_AN_ERROR_STATUS, p->op,
+			    0, "%s failed: status %u error 0x%02x %s", session_opname(p->op),
+			    status, error, ename != NULL ? ename : "(unknown)");
+		/* ev.status/error for the anomaly are in the COMMAND_DONE just sent. */
+		if (p->op == ESP_OP_FLASH_BEGIN || p->op == ESP_OP_FLASH_DEFL_BEGIN)
+			s->st.region.active = 0;
+		return;
+	}
+
+	dlen = p->data_len < p->len ? p->data_len : p->len;
+	switch (p->op) {
+	case ESP_OP_SYNC:
+		if (s->st.phase == SESSION_PHASE_CONNECTING || s->st.phase == SESSION_PHASE_DONE) {
+			if (p->value == 0) {
+				s->st.stub = 1;
+				s->st.status_len = 2;
+				session_set_phase(s, SESSION_PHASE_STUB_RUNNING, SESSION_FROM_DEVICE,
+				    now, "a stub answers SYNC");
+			} else
+				session_set_phase(s, SESSION_PHASE_SYNCED, SESSION_FROM_DEVICE, now,
+				    "SYNC answered");
+		}
+		break;
+	case ESP_OP_READ_REG:
+		if (c.arg0 == SESSION_MAGIC_REG) {
+			chip = session_chip_by_magic(p->value);
+			if (chip != NULL)
+				session_set_chip(s, chip, now, "magic register");
+			else if (s->st.chip == NULL)
+				session_note(s, SESSION_FROM_DEVICE, now,
+				    "unknown chip magic 0x%08x", p->value);
+		}
+		break;
+	case ESP_OP_GET_SECURITY_INFO:
+		if (dlen >= 20 + (size_t)slen) {
+			chip = session_chip_by_id(le32(p->data + 12));
+			if (chip != NULL)
+				session_set_chip(s, chip, now, "security info chip id");
+			else
+				session_note(s, SESSION_FROM_DEVICE, now, "unknown chip id %u",
+				    le32(p->data + 12));
+		} else if (dlen == 12 + (size_t)slen)
+			session_set_chip(s, "ESP32-S2", now, "12-byte security info");
+		break;
+	case ESP_OP_CHANGE_BAUDRATE:
+		session_set_baud(s, c.arg0, SESSION_FROM_DEVICE, now, "CHANGE_BAUDRATE acked");
+		break;
+	case ESP_OP_FLASH_DATA:
+	case ESP_OP_FLASH_DEFL_DATA:
+	case ESP_OP_FLASH_ENCRYPT_DATA:
+		if (c.in_region)
+			session_region_acked(s, &c, now);
+		break;
+	case ESP_OP_READ_FLASH:
+		if (s->st.stub) {
+			s->st.reading = 1;
+			s->st.read_offset = c.arg0;
+			s->st.read_length = c.arg1;
+			s->st.read_bytes = 0;
+			s->st.read_blocks = 0;
+			s->st.read_acks = 0;
+			session_note(s, SESSION_FROM_DEVICE, now, "READ_FLASH 0x%08x, %u bytes",
+			    c.arg0, c.arg1);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- inputs ---------------------------------------------------------- */
+
+void
+session_packet(struct session *s, enum session_dir dir, const struct esp_packet *p,
+    uint64_t now)
+{
+	if (p->dir == ESP_DIR_COMMAND && dir == SESSION_FROM_HOST)
+		session_command(s, p, now);
+	else if (p->dir == ESP_DIR_RESPONSE && dir == SESSION_FROM_DEVICE)
+		session_response(s, p, now);
+	else
+		session_anomaly(s, dir, now, SESSION_AN_GARBAGE, p->op, 0,
+		    "%s packet %s from the %s (echo?)",
+		    p->dir == ESP_DIR_COMMAND ? "command" : "response", session_opname(p->op),
+		    dir == SESSION_FROM_HOST ? "host" : "device");
+}
+
+static int
+session_read_flash_frame(struct session *s, enum session_dir dir, const uint8_t *body,
+    size_t len, uint64_t now)
+{
+	struct session_state *st = &s->st;
+
+	if (dir == SESSION_FROM_HOST) {
+		if (len != 4)
+			return 0;
+		st->read_acks++;
+		return 1;
+	}
+	if (st->read_bytes < st->read_length) {
+		st->read_bytes += len;
+		st->read_blocks++;
+		return 1;
+	}
+	if (len == 16) {
+		st->reading = 0;
+		session_note(s, dir, now,
+		    "READ_FLASH done: %llu bytes in %u blocks, %u acks, MD5 frame received",
+		    (unsigned long long)st->read_bytes, st->read_blocks, st->read_acks);
+		return 1;
+	}
+	return 0;
+}
+
+void
+session_frame(struct session *s, enum session_dir dir, const uint8_t *body, size_t len,
+    uint64_t now)
+{
+	struct esp_packet p;
+	struct session_event ev;
+	int rc;
+
+	if (s->st.reading && session_read_flash_frame(s, dir, body, len, now))
+		return;
+	if (dir == SESSION_FROM_DEVICE && len == 4 && memcmp(body, "OHAI", 4) == 0) {
+		s->st.stub = 1;
+		s->st.status_len = 2;
+		s->mem_active = 0;
+		session_text(s, "stub running (OHAI)");
+		session_init_event(s, &ev, SESSION_EV_STUB_START, dir, now);
+		session_emit(s, &ev);
+		session_set_phase(s, SESSION_PHASE_STUB_RUNNING, dir, now, "OHAI");
+		return;
+	}
+	rc = esp_packet_parse(body, len, &p);
+	if (rc == ESP_ERR_LENGTH) {
+		/* esptool ignores the length field of responses: go on with the packet. */
+		session_anomaly(s, dir, now, SESSION_AN_BAD_LENGTH, p.op, 0,
+		    "%s frame of %zu bytes announces %u data bytes, carries %zu",
+		    session_opname(p.op), len, p.len, p.data_len);
+	} else if (rc != 0) {
+		session_anomaly(s, dir, now, SESSION_AN_GARBAGE, 0, 0,
+		    "%zu-byte frame from the %s is not a packet: %s", len,
+		    dir == SESSION_FROM_HOST ? "host" : "device", esp_parse_error(rc));
+		return;
+	}
+	session_packet(s, dir, &p, now);
+}
+
+static void
+session_line(struct session *s, uint64_t now)
+{
+	char *l = s->line;
+	size_t n = s->line_len;
+
+	while (n > 0 && (l[n - 1] == ' ' || l[n - 1] == '\t'))
+		n--;
+	l[n] = '\0';
+	s->line_len = 0;
+	if (n == 0)
+		return;
+	if (strstr(l, "rst:0x") != NULL) {
+		int download = strstr(l, "DOWNLOAD") != NULL;
+
+		if (s->st.phase != SESSION_PHASE_CONNECTING || s->st.stub) {
+			session_chip_reset(s);
+			session_set_phase(s, s->st.regions_done > 0 && !download ?
+			    SESSION_PHASE_DONE : SESSION_PHASE_CONNECTING, SESSION_FROM_DEVICE,
+			    now, "boot log: the chip reset");
+		}
+		session_note(s, SESSION_FROM_DEVICE, now, "boot: %s%s", l, download ? "" :
+		    strstr(l, "boot:") != NULL ? " (not download mode: IO0 not held low?)" : "");
+	} else if (strstr(l, "waiting for download") != NULL)
+		session_note(s, SESSION_FROM_DEVICE, now, "boot: %s", l);
+}
+
+void
+session_outside(struct session *s, enum session_dir dir, const uint8_t *buf, size_t len,
+    uint64_t now)
+{
+	size_t i;
+
+	if (dir != SESSION_FROM_DEVICE)
+		return;
+	for (i = 0; i < len; i++) {
+		if (buf[i] == '\n' || buf[i] == '\r') {
+			session_line(s, now);
+			continue;
+		}
+		if (buf[i] < 0x20 || buf[i] > 0x7e) {
+			/* noise at a wrong baud: keep it out of the text */
+			if (s->line_len > 0 && s->line[s->line_len - 1] == '?')
+				continue;
+			s->line[s->line_len++] = '?';
+		} else
+			s->line[s->line_len++] = (char)buf[i];
+		if (s->line_len == sizeof(s->line) - 1)
+			session_line(s, now);
+	}
+}
+
+void
+session_slip_event(struct session *s, enum session_dir dir, const struct slip_event *ev,
+    uint64_t now)
+{
+	const char *who = dir == SESSION_FROM_HOST ? "host" : "device";
+
+	switch (ev->type) {
+	case SLIP_EV_FRAME:
+		session_frame(s, dir, ev->data, ev->len, now);
+		break;
+	case SLIP_EV_OUTSIDE:
+		session_outside(s, dir, ev->data, ev->len, now);
+		break;
+	case SLIP_EV_BAD_ESCAPE:
+		session_anomaly(s, dir, now, SESSION_AN_SLIP, 0, 0,
+		    "invalid SLIP escape DB %02X from the %s at offset %llu", ev->bad_byte, who,
+		    (unsigned long long)ev->offset);
+		break;
+	case SLIP_EV_OVERSIZE:
+		session_anomaly(s, dir, now, SESSION_AN_SLIP, 0, 0,
+		    "oversize SLIP frame from the %s at offset %llu: %zu bytes dropped", who,
+		    (unsigned long long)ev->offset, ev->raw_len);
+		break;
+	case SLIP_EV_TRUNCATED:
+		session_anomaly(s, dir, now, SESSION_AN_SLIP, 0, 0,
+		    "SLIP frame from the %s at offset %llu cut short after %zu bytes", who,
+		    (unsigned long long)ev->offset, ev->len);
+		break;
+	}
+}
+
+void
+session_harness(struct session *s, enum session_harness what, uint32_t arg, uint64_t now)
+{
+	switch (what) {
+	case SESSION_HARNESS_PORT_OPEN:
+	case SESSION_HARNESS_PORT_CLOSE:
+		if (s->st.pending > 0)
+			session_note(s, SESSION_FROM_HOST, now, "port %s with %u command(s) pending",
+			    what == SESSION_HARNESS_PORT_OPEN ? "reopened" : "closed",
+			    s->st.pending);
+		else
+			session_note(s, SESSION_FROM_HOST, now, "port %s",
+			    what == SESSION_HARNESS_PORT_OPEN ? "opened" : "closed");
+		s->npend = 0;
+		s->st.pending = 0;
+		s->st.reading = 0;
+		break;
+	case SESSION_HARNESS_RESET:
+	case SESSION_HARNESS_BOOTLOADER:
+		if (s->st.region.active)
+			session_note(s, SESSION_FROM_HOST, now,
+			    "reset while flashing (block %u of %u sent)", s->st.region.blocks_sent,
+			    s->st.region.num_blocks);
+		session_chip_reset(s);
+		if (what == SESSION_HARNESS_RESET && s->st.regions_done > 0)
+			session_set_phase(s, SESSION_PHASE_DONE, SESSION_FROM_HOST, now,
+			    "reset after flashing");
+		else
+			session_set_phase(s, SESSION_PHASE_CONNECTING, SESSION_FROM_HOST, now,
+			    what == SESSION_HARNESS_RESET ? "chip reset" : "reset into the bootloader");
+		break;
+	case SESSION_HARNESS_BAUD:
+		session_set_baud(s, arg, SESSION_FROM_HOST, now, "line speed changed");
+		break;
+	}
+}
+
+void
+session_tick(struct session *s, uint64_t now)
+{
+	unsigned i;
+
+	for (i = 0; i < s->npend; i++) {
+		struct session_cmd *c = &s->pend[i];
+
+		if (c->reported || c->timeout == 0 || now < c->ts || now - c->ts < c->timeout)
+			continue;
+		session_report_missing(s, c, now, SESSION_AN_TIMEOUT, "timed out");
+	}
+	session_count_pending(s);
+}

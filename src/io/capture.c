@@ -1,0 +1,838 @@
+/*
+ * capture.c — the sliptap capture file: writer, reader, record parser and
+ * the logfmt event-text helpers. Format: docs/capture-format.md. This is the
+ * only file in sliptap that includes <pcap.h>.
+ *
+ * Writing goes through libpcap's dumper (pcap_open_dead with nanosecond
+ * precision, pcap_dump), reading through pcap_open_offline with nanosecond
+ * precision. Each record is assembled in one buffer and handed to pcap_dump,
+ * then (by default) flushed, so a killed writer leaves whole records plus at
+ * most one partial one, which the reader reports as a truncation.
+ *
+ * Where it deliberately differs from plain libpcap use: a read error whose
+ * libpcap message says "truncated dump file" is reported as
+ * CAPTURE_ERR_TRUNCATED after all whole records, not as an I/O error.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcap.h>
+
+#include "capture.h"
+#include "util.h"
+
+struct capture {
+	pcap_t		*pcap;
+	pcap_dumper_t	*dumper;
+	char		*path;
+	int		 flush_each;
+	uint32_t	 seq;
+	uint64_t	 bytes;
+	/* per direction (index = enum capture_dir) */
+	uint64_t	 sent_off[3];
+	uint64_t	 deliv_off[3];
+	uint32_t	 last_sent[3];
+	char		*errmsg;
+	uint8_t		 buf[CAPTURE_SNAPLEN];
+};
+
+struct capture_reader {
+	pcap_t		*pcap;
+	char		*name;
+	uint64_t	 count;
+	int		 final;		/* sticky error code, 0 = none */
+	char		 err[PCAP_ERRBUF_SIZE + 512];
+};
+
+/* ---- names ---------------------------------------------------------- */
+
+const char *
+capture_type_name(unsigned type)
+{
+	switch (type) {
+	case CAPTURE_T_FRAME:		return "FRAME";
+	case CAPTURE_T_OUTSIDE:		return "OUTSIDE";
+	case CAPTURE_T_SLIP_ERROR:	return "SLIP_ERROR";
+	case CAPTURE_T_EVENT:		return "EVENT";
+	case CAPTURE_T_CHUNK:		return "CHUNK";
+	}
+	return NULL;
+}
+
+const char *
+capture_dir_name(unsigned dir)
+{
+	switch (dir) {
+	case CAPTURE_DIR_NONE:	return "none";
+	case CAPTURE_DIR_H2D:	return "h2d";
+	case CAPTURE_DIR_D2H:	return "d2h";
+	}
+	return NULL;
+}
+
+const char *
+capture_stage_name(unsigned flags)
+{
+	switch (flags & CAPTURE_STAGE_MASK) {
+	case CAPTURE_STAGE_UNCHANGED:	return "unchanged";
+	case CAPTURE_STAGE_ORIGINAL:	return "original";
+	case CAPTURE_STAGE_DELIVERED:	return "delivered";
+	}
+	return "stage3";
+}
+
+const char *
+capture_slip_error_name(unsigned kind)
+{
+	switch (kind) {
+	case CAPTURE_SLIP_BAD_ESCAPE:	return "BAD_ESCAPE";
+	case CAPTURE_SLIP_OVERSIZE:	return "OVERSIZE";
+	case CAPTURE_SLIP_TRUNCATED:	return "TRUNCATED";
+	}
+	return NULL;
+}
+
+const char *
+capture_event_name(unsigned code)
+{
+	static const char *const names[] = {
+		NULL, "START", "END", "PORT_OPEN", "PORT_CLOSE", "HANGUP",
+		"BAUD", "LINES", "RESET", "FAULT", "SESSION", "NOT_TRIGGERED",
+		"NOTE", "ERROR", "VERDICT",
+	};
+
+	if (code < nitems(names))
+		return names[code];
+	return NULL;
+}
+
+const char *
+capture_strerror(int err)
+{
+	switch (err) {
+	case 0:				return "no error";
+	case CAPTURE_ERR_IO:		return "read error";
+	case CAPTURE_ERR_TRUNCATED:	return "file ends mid-record";
+	case CAPTURE_ERR_MAGIC:		return "record does not start with the sliptap magic 0x53";
+	case CAPTURE_ERR_VERSION:	return "unknown record-header version";
+	case CAPTURE_ERR_SHORT:		return "record too short";
+	case CAPTURE_ERR_BODY:		return "inconsistent record body";
+	}
+	return "unknown error";
+}
+
+/* ---- record parser (pure) ------------------------------------------ */
+
+int
+capture_record_parse(const uint8_t *bytes, size_t len, struct capture_record *out)
+{
+	const uint8_t *body;
+	size_t blen;
+	uint32_t aux;
+
+	memset(out, 0, sizeof(*out));
+	out->ref = CAPTURE_REF_NONE;
+	out->bytes = bytes;
+	out->len = len;
+	if (len < 1)
+		return CAPTURE_ERR_SHORT;
+	if (bytes[0] != CAPTURE_MAGIC)
+		return CAPTURE_ERR_MAGIC;
+	if (len < 2)
+		return CAPTURE_ERR_SHORT;
+	out->version = bytes[1];
+	if (out->version != CAPTURE_VERSION)
+		return CAPTURE_ERR_VERSION;
+	if (len < CAPTURE_HDR_LEN)
+		return CAPTURE_ERR_SHORT;
+	out->hdr_len = bytes[2];
+	out->type = bytes[3];
+	out->dir = bytes[4];
+	out->flags = le16(bytes + 6);
+	out->seq = le32(bytes + 8);
+	out->ref = le32(bytes + 12);
+	out->offset = (uint64_t)le32(bytes + 16) | (uint64_t)le32(bytes + 20) << 32;
+	if (out->hdr_len < CAPTURE_HDR_LEN || out->hdr_len > len)
+		return CAPTURE_ERR_BODY;
+	body = bytes + out->hdr_len;
+	blen = len - out->hdr_len;
+
+	switch (out->type) {
+	case CAPTURE_T_FRAME:
+	case CAPTURE_T_OUTSIDE:
+	case CAPTURE_T_SLIP_ERROR:
+	case CAPTURE_T_CHUNK:
+		if (blen < CAPTURE_BYTES_HDR_LEN)
+			return CAPTURE_ERR_SHORT;
+		out->wire_len = le32(body);
+		aux = le32(body + 4);
+		out->raw = body + CAPTURE_BYTES_HDR_LEN;
+		out->raw_len = blen - CAPTURE_BYTES_HDR_LEN;
+		if (out->type == CAPTURE_T_FRAME)
+			out->decoded_len = aux;
+		else if (out->type == CAPTURE_T_SLIP_ERROR) {
+			out->slip_error = (uint8_t)aux;
+			out->bad_byte = (uint8_t)(aux >> 8);
+		}
+		if (out->raw_len > out->wire_len)
+			return CAPTURE_ERR_BODY;
+		if (out->raw_len < out->wire_len &&
+		    (out->flags & CAPTURE_F_RAW_PARTIAL) == 0)
+			return CAPTURE_ERR_BODY;
+		break;
+	case CAPTURE_T_EVENT:
+		if (blen < CAPTURE_EVENT_HDR_LEN)
+			return CAPTURE_ERR_SHORT;
+		out->event = le16(body);
+		out->text = (const char *)body + CAPTURE_EVENT_HDR_LEN;
+		out->text_len = blen - CAPTURE_EVENT_HDR_LEN;
+		break;
+	default:
+		/* A newer record type: keep the body for hex dumps. */
+		out->raw = body;
+		out->raw_len = blen;
+		break;
+	}
+	return 0;
+}
+
+/* ---- logfmt text (pure) -------------------------------------------- */
+
+void
+capture_kv_init(struct capture_kv *kv)
+{
+	kv->buf[0] = '\0';
+	kv->len = 0;
+	kv->overflow = 0;
+}
+
+static int
+capture_kv_needs_quote(const char *v)
+{
+	const unsigned char *p;
+
+	if (*v == '\0')
+		return 1;
+	for (p = (const unsigned char *)v; *p != '\0'; p++) {
+		if (*p <= ' ' || *p == '"' || *p == '\\' || *p == '=' || *p == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
+void
+capture_kv_adds(struct capture_kv *kv, const char *key, const char *value)
+{
+	char field[CAPTURE_MAX_TEXT + 1];
+	const unsigned char *p;
+	size_t n = 0, cap = sizeof(field);
+	int quote;
+
+	if (value == NULL)
+		value = "";
+	quote = capture_kv_needs_quote(value);
+	/* Build the field (with its leading space) in `field`, then append whole. */
+#define KV_PUT(ch) do { if (n + 1 >= cap) goto overflow; field[n++] = (char)(ch); } while (0)
+	if (kv->len > 0)
+		KV_PUT(' ');
+	for (p = (const unsigned char *)key; *p != '\0'; p++)
+		KV_PUT(*p > ' ' && *p != '=' && *p != '"' && *p < 0x7f ? *p : '_');
+	KV_PUT('=');
+	if (quote)
+		KV_PUT('"');
+	for (p = (const unsigned char *)value; *p != '\0'; p++) {
+		if (!quote) {
+			KV_PUT(*p);
+			continue;
+		}
+		switch (*p) {
+		case '"':  KV_PUT('\\'); KV_PUT('"'); break;
+		case '\\': KV_PUT('\\'); KV_PUT('\\'); break;
+		case '\n': KV_PUT('\\'); KV_PUT('n'); break;
+		case '\t': KV_PUT('\\'); KV_PUT('t'); break;
+		case '\r': KV_PUT('\\'); KV_PUT('r'); break;
+		default:
+			if (*p < ' ' || *p == 0x7f) {
+				static const char hex[] = "0123456789abcdef";
+
+				KV_PUT('\\'); KV_PUT('x');
+				KV_PUT(hex[*p >> 4]); KV_PUT(hex[*p & 15]);
+			} else
+				KV_PUT(*p);
+		}
+	}
+	if (quote)
+		KV_PUT('"');
+#undef KV_PUT
+	if (kv->len + n > CAPTURE_MAX_TEXT)
+		goto overflow;
+	memcpy(kv->buf + kv->len, field, n);
+	kv->len += n;
+	kv->buf[kv->len] = '\0';
+	return;
+overflow:
+	kv->overflow = 1;
+}
+
+void
+capture_kv_add(struct capture_kv *kv, const char *key, const char *fmt, ...)
+{
+	char value[CAPTURE_MAX_TEXT + 1];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	capture_kv_adds(kv, key, value);
+}
+
+static int
+capture_kv_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+capture_kv_next(const char *text, size_t len, size_t *pos, char *key, size_t keylen,
+    char *value, size_t valuelen)
+{
+	size_t i = *pos, k = 0, v = 0;
+	int h1, h2;
+	char c;
+
+#define KV_KEY(ch) do { if (k + 1 < keylen) key[k++] = (ch); } while (0)
+#define KV_VAL(ch) do { if (v + 1 < valuelen) value[v++] = (ch); } while (0)
+	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n'))
+		i++;
+	if (i >= len) {
+		*pos = i;
+		if (keylen > 0)
+			key[0] = '\0';
+		if (valuelen > 0)
+			value[0] = '\0';
+		return 0;
+	}
+	while (i < len && text[i] != '=' && text[i] != ' ' && text[i] != '\t' && text[i] != '\n')
+		KV_KEY(text[i++]);
+	if (i < len && text[i] == '=') {
+		i++;
+		if (i < len && text[i] == '"') {
+			i++;
+			while (i < len && text[i] != '"') {
+				c = text[i++];
+				if (c != '\\' || i >= len) {
+					KV_VAL(c);
+					continue;
+				}
+				c = text[i++];
+				switch (c) {
+				case 'n': KV_VAL('\n'); break;
+				case 't': KV_VAL('\t'); break;
+				case 'r': KV_VAL('\r'); break;
+				case 'x':
+					if (i + 1 < len && (h1 = capture_kv_hexval(text[i])) >= 0 &&
+					    (h2 = capture_kv_hexval(text[i + 1])) >= 0) {
+						KV_VAL((char)(h1 << 4 | h2));
+						i += 2;
+					} else
+						KV_VAL('x');
+					break;
+				default: KV_VAL(c); break;
+				}
+			}
+			if (i < len)
+				i++;	/* closing quote */
+		} else {
+			while (i < len && text[i] != ' ' && text[i] != '\t' && text[i] != '\n')
+				KV_VAL(text[i++]);
+		}
+	}
+#undef KV_KEY
+#undef KV_VAL
+	if (keylen > 0)
+		key[k] = '\0';
+	if (valuelen > 0)
+		value[v] = '\0';
+	*pos = i;
+	return 1;
+}
+
+/* ---- writer --------------------------------------------------------- */
+
+static void
+capture_set_errmsg(struct capture *c, const char *what)
+{
+	free(c->errmsg);
+	xasprintf(&c->errmsg, "%s: %s: %s", c->path, what, strerror(errno));
+}
+
+struct capture *
+capture_open(const char *path, char *err, size_t errlen)
+{
+	struct capture *c;
+	int i;
+
+	c = xcalloc(1, sizeof(*c));
+	c->path = xstrdup(path);
+	c->flush_each = 1;
+	for (i = 0; i < 3; i++)
+		c->last_sent[i] = CAPTURE_REF_NONE;
+	c->pcap = pcap_open_dead_with_tstamp_precision(CAPTURE_LINKTYPE, CAPTURE_SNAPLEN,
+	    PCAP_TSTAMP_PRECISION_NANO);
+	if (c->pcap == NULL) {
+		snprintf(err, errlen, "%s: pcap_open_dead failed", path);
+		goto fail;
+	}
+	if ((c->dumper = pcap_dump_open(c->pcap, path)) == NULL) {
+		/* libpcap's message already names the file. */
+		snprintf(err, errlen, "%s", pcap_geterr(c->pcap));
+		goto fail;
+	}
+	if (pcap_dump_flush(c->dumper) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	return c;
+fail:
+	capture_close(c);
+	return NULL;
+}
+
+void
+capture_set_flush(struct capture *c, int every_record)
+{
+	c->flush_each = every_record;
+}
+
+uint32_t
+capture_next_seq(const struct capture *c)
+{
+	return c->seq;
+}
+
+uint64_t
+capture_bytes(const struct capture *c)
+{
+	return c->bytes;
+}
+
+const char *
+capture_errmsg(const struct capture *c)
+{
+	return c->errmsg;
+}
+
+int
+capture_flush(struct capture *c)
+{
+	if (c->dumper == NULL)
+		return -1;
+	if (pcap_dump_flush(c->dumper) != 0) {
+		capture_set_errmsg(c, "write");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Fill the common header into c->buf and compute seq, ref and offset.
+ * `stream_len` is how far the record advances its direction's streams.
+ */
+static void
+capture_put_header(struct capture *c, unsigned type, int dir, unsigned flags,
+    uint64_t stream_len)
+{
+	uint8_t *h = c->buf;
+	unsigned d = (dir >= 0 && dir <= 2) ? (unsigned)dir : 0;
+	unsigned stage = flags & CAPTURE_STAGE_MASK;
+	uint32_t ref = CAPTURE_REF_NONE;
+	uint64_t off = 0;
+	int bytes_rec = type != CAPTURE_T_EVENT;
+
+	if (d != CAPTURE_DIR_NONE) {
+		if (!bytes_rec) {
+			/* An event on a stream: where it happened, and the record it concerns. */
+			off = c->sent_off[d];
+			ref = c->last_sent[d];
+		} else if (flags & CAPTURE_F_ANNOTATION) {
+			off = stage == CAPTURE_STAGE_DELIVERED ? c->deliv_off[d] : c->sent_off[d];
+		} else if (stage == CAPTURE_STAGE_DELIVERED) {
+			off = c->deliv_off[d];
+			c->deliv_off[d] += stream_len;
+			if ((flags & CAPTURE_F_INJECTED) == 0)
+				ref = c->last_sent[d];
+		} else {
+			off = c->sent_off[d];
+			c->sent_off[d] += stream_len;
+			if (stage == CAPTURE_STAGE_UNCHANGED)
+				c->deliv_off[d] += stream_len;
+			c->last_sent[d] = c->seq;
+		}
+	}
+	h[0] = CAPTURE_MAGIC;
+	h[1] = CAPTURE_VERSION;
+	h[2] = CAPTURE_HDR_LEN;
+	h[3] = (uint8_t)type;
+	h[4] = (uint8_t)dir;
+	h[5] = 0;
+	put_le16(h + 6, (uint16_t)flags);
+	put_le32(h + 8, c->seq);
+	put_le32(h + 12, ref);
+	put_le32(h + 16, (uint32_t)off);
+	put_le32(h + 20, (uint32_t)(off >> 32));
+}
+
+static int
+capture_emit(struct capture *c, uint64_t ts_ns, size_t len)
+{
+	struct pcap_pkthdr ph;
+
+	if (c->dumper == NULL)
+		return -1;
+	memset(&ph, 0, sizeof(ph));
+	ph.ts.tv_sec = (time_t)(ts_ns / 1000000000u);
+	ph.ts.tv_usec = (suseconds_t)(ts_ns % 1000000000u);	/* ns: nano dumper */
+	ph.caplen = ph.len = (bpf_u_int32)len;
+	pcap_dump((u_char *)c->dumper, &ph, c->buf);
+	c->seq++;
+	c->bytes += len;
+	if (c->flush_each)
+		return capture_flush(c);
+	if (ferror(pcap_dump_file(c->dumper))) {
+		capture_set_errmsg(c, "write");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The decoded length of a raw SLIP frame, with the core decoder's rules: a
+ * bad escape keeps both bytes, a DB before the closing C0 is kept.
+ */
+static uint32_t
+capture_decoded_len(const uint8_t *raw, size_t len)
+{
+	size_t i = 0, end = len;
+	uint32_t n = 0;
+
+	if (i < end && raw[i] == SLIP_END)
+		i++;
+	if (end > i && raw[end - 1] == SLIP_END)
+		end--;
+	for (; i < end; i++) {
+		if (raw[i] == SLIP_ESC && i + 1 < end) {
+			if (raw[i + 1] == SLIP_ESC_END || raw[i + 1] == SLIP_ESC_ESC)
+				n++;
+			else
+				n += 2;
+			i++;
+		} else
+			n++;
+	}
+	return n;
+}
+
+static int
+capture_write_bytes(struct capture *c, uint64_t ts_ns, unsigned type, int dir,
+    unsigned flags, uint32_t aux, const uint8_t *raw, size_t len, size_t wire_len)
+{
+	size_t n = raw == NULL ? 0 : len;
+
+	flags &= ~(unsigned)CAPTURE_F_WRITER_MASK;
+	if (n > CAPTURE_MAX_RAW)
+		n = CAPTURE_MAX_RAW;
+	if (n < wire_len)
+		flags |= CAPTURE_F_RAW_PARTIAL;
+	capture_put_header(c, type, dir, flags, wire_len);
+	put_le32(c->buf + CAPTURE_HDR_LEN, (uint32_t)wire_len);
+	put_le32(c->buf + CAPTURE_HDR_LEN + 4, aux);
+	if (n > 0)
+		memcpy(c->buf + CAPTURE_HDR_LEN + CAPTURE_BYTES_HDR_LEN, raw, n);
+	return capture_emit(c, ts_ns, CAPTURE_HDR_LEN + CAPTURE_BYTES_HDR_LEN + n);
+}
+
+int
+capture_write_frame(struct capture *c, uint64_t ts_ns, int dir, unsigned flags,
+    const uint8_t *raw, size_t len)
+{
+	return capture_write_bytes(c, ts_ns, CAPTURE_T_FRAME, dir, flags,
+	    capture_decoded_len(raw, len), raw, len, len);
+}
+
+static int
+capture_write_split(struct capture *c, uint64_t ts_ns, unsigned type, int dir,
+    unsigned flags, const uint8_t *raw, size_t len)
+{
+	size_t n;
+	int rc = 0;
+
+	do {
+		n = len > CAPTURE_MAX_RAW ? CAPTURE_MAX_RAW : len;
+		if (capture_write_bytes(c, ts_ns, type, dir, flags, 0, raw, n, n) != 0)
+			rc = -1;
+		raw += n;
+		len -= n;
+	} while (len > 0);
+	return rc;
+}
+
+int
+capture_write_outside(struct capture *c, uint64_t ts_ns, int dir, unsigned flags,
+    const uint8_t *raw, size_t len)
+{
+	return capture_write_split(c, ts_ns, CAPTURE_T_OUTSIDE, dir, flags, raw, len);
+}
+
+int
+capture_write_chunk(struct capture *c, uint64_t ts_ns, int dir, unsigned flags,
+    const uint8_t *raw, size_t len)
+{
+	return capture_write_split(c, ts_ns, CAPTURE_T_CHUNK, dir, flags, raw, len);
+}
+
+int
+capture_write_slip_error(struct capture *c, uint64_t ts_ns, int dir, unsigned flags,
+    int kind, uint8_t bad_byte, const uint8_t *raw, size_t len)
+{
+	if (kind == CAPTURE_SLIP_BAD_ESCAPE)
+		flags |= CAPTURE_F_ANNOTATION;
+	return capture_write_bytes(c, ts_ns, CAPTURE_T_SLIP_ERROR, dir, flags,
+	    (uint32_t)(kind & 0xff) | (uint32_t)bad_byte << 8, raw, len, len);
+}
+
+int
+capture_write_slip_event(struct capture *c, uint64_t ts_ns, int dir, unsigned flags,
+    const struct slip_event *ev)
+{
+	switch (ev->type) {
+	case SLIP_EV_FRAME:
+		return capture_write_frame(c, ts_ns, dir, flags, ev->raw, ev->raw_len);
+	case SLIP_EV_OUTSIDE:
+		return capture_write_outside(c, ts_ns, dir, flags, ev->raw, ev->raw_len);
+	case SLIP_EV_BAD_ESCAPE:
+		return capture_write_slip_error(c, ts_ns, dir, flags, CAPTURE_SLIP_BAD_ESCAPE,
+		    ev->bad_byte, ev->raw, ev->raw_len);
+	case SLIP_EV_OVERSIZE:
+		return capture_write_slip_error(c, ts_ns, dir, flags, CAPTURE_SLIP_OVERSIZE,
+		    0, ev->raw, ev->raw_len);
+	case SLIP_EV_TRUNCATED:
+		return capture_write_slip_error(c, ts_ns, dir, flags, CAPTURE_SLIP_TRUNCATED,
+		    0, ev->raw, ev->raw_len);
+	}
+	return capture_write_chunk(c, ts_ns, dir, flags, ev->raw, ev->raw_len);
+}
+
+int
+capture_write_event(struct capture *c, uint64_t ts_ns, int dir, unsigned code,
+    const char *text)
+{
+	size_t n = text == NULL ? 0 : strlen(text);
+
+	if (n > CAPTURE_MAX_TEXT)
+		n = CAPTURE_MAX_TEXT;
+	capture_put_header(c, CAPTURE_T_EVENT, dir, 0, 0);
+	put_le16(c->buf + CAPTURE_HDR_LEN, (uint16_t)code);
+	put_le16(c->buf + CAPTURE_HDR_LEN + 2, 0);
+	if (n > 0)
+		memcpy(c->buf + CAPTURE_HDR_LEN + CAPTURE_EVENT_HDR_LEN, text, n);
+	return capture_emit(c, ts_ns, CAPTURE_HDR_LEN + CAPTURE_EVENT_HDR_LEN + n);
+}
+
+int
+capture_write_eventf(struct capture *c, uint64_t ts_ns, int dir, unsigned code,
+    const char *fmt, ...)
+{
+	char text[CAPTURE_MAX_TEXT + 1];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	return capture_write_event(c, ts_ns, dir, code, text);
+}
+
+int
+capture_write_start(struct capture *c, uint64_t ts_ns, const char *extra)
+{
+	struct capture_kv kv;
+	char *text;
+	int rc;
+
+	capture_kv_init(&kv);
+	capture_kv_adds(&kv, "tool", "sliptap");
+	capture_kv_adds(&kv, "version", SLIPTAP_VERSION);
+	capture_kv_adds(&kv, "format", "1");
+	capture_kv_adds(&kv, "libpcap", pcap_lib_version());
+	if (extra != NULL && *extra != '\0') {
+		xasprintf(&text, "%s %s", kv.buf, extra);
+		rc = capture_write_event(c, ts_ns, CAPTURE_DIR_NONE, CAPTURE_EV_START, text);
+		free(text);
+		return rc;
+	}
+	return capture_write_event(c, ts_ns, CAPTURE_DIR_NONE, CAPTURE_EV_START, kv.buf);
+}
+
+int
+capture_close(struct capture *c)
+{
+	int rc = 0;
+
+	if (c == NULL)
+		return 0;
+	if (c->dumper != NULL) {
+		if (pcap_dump_flush(c->dumper) != 0 || ferror(pcap_dump_file(c->dumper))) {
+			capture_set_errmsg(c, "write");
+			rc = -1;
+		}
+		pcap_dump_close(c->dumper);	/* fclose; its error is not reported by libpcap */
+	}
+	if (c->errmsg != NULL)
+		rc = -1;
+	if (c->pcap != NULL)
+		pcap_close(c->pcap);
+	free(c->errmsg);
+	free(c->path);
+	free(c);
+	return rc;
+}
+
+/* ---- reader --------------------------------------------------------- */
+
+static struct capture_reader *
+capture_reader_check(struct capture_reader *r, char *err, size_t errlen)
+{
+	int dlt = pcap_datalink(r->pcap);
+	const char *dname;
+
+	if (dlt != CAPTURE_LINKTYPE) {
+		dname = pcap_datalink_val_to_name(dlt);
+		snprintf(err, errlen, "%s: not a sliptap capture: link type %d (%s),"
+		    " expected %d (USER0)", r->name, dlt, dname != NULL ? dname : "unknown",
+		    CAPTURE_LINKTYPE);
+		capture_reader_close(r);
+		return NULL;
+	}
+	return r;
+}
+
+struct capture_reader *
+capture_reader_open(const char *path, char *err, size_t errlen)
+{
+	struct capture_reader *r;
+	char ebuf[PCAP_ERRBUF_SIZE];
+
+	ebuf[0] = '\0';
+	r = xcalloc(1, sizeof(*r));
+	r->name = xstrdup(path);
+	r->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	if (r->pcap == NULL) {
+		if (strstr(ebuf, path) != NULL)
+			snprintf(err, errlen, "%s", ebuf);
+		else
+			snprintf(err, errlen, "%s: %s", path, ebuf);
+		capture_reader_close(r);
+		return NULL;
+	}
+	return capture_reader_check(r, err, errlen);
+}
+
+struct capture_reader *
+capture_reader_open_fp(FILE *fp, const char *name, char *err, size_t errlen)
+{
+	struct capture_reader *r;
+	char ebuf[PCAP_ERRBUF_SIZE];
+
+	ebuf[0] = '\0';
+	r = xcalloc(1, sizeof(*r));
+	r->name = xstrdup(name);
+	r->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	if (r->pcap == NULL) {
+		fclose(fp);	/* libpcap only owns it on success */
+		snprintf(err, errlen, "%s: %s", name, ebuf);
+		capture_reader_close(r);
+		return NULL;
+	}
+	return capture_reader_check(r, err, errlen);
+}
+
+int
+capture_reader_next(struct capture_reader *r, struct capture_record *out)
+{
+	struct pcap_pkthdr *ph;
+	const u_char *data;
+	const char *perr;
+	uint64_t n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (r->final != 0)
+		return r->final;
+	r->err[0] = '\0';
+	rc = pcap_next_ex(r->pcap, &ph, &data);
+	if (rc == PCAP_ERROR_BREAK)
+		return 0;
+	if (rc != 1) {
+		perr = pcap_geterr(r->pcap);
+		if (strstr(perr, "truncated") != NULL) {
+			snprintf(r->err, sizeof(r->err), "%s: capture truncated after %llu"
+			    " records (file ends mid-record)", r->name,
+			    (unsigned long long)r->count);
+			r->final = CAPTURE_ERR_TRUNCATED;
+		} else {
+			snprintf(r->err, sizeof(r->err), "%s: after %llu records: %s",
+			    r->name, (unsigned long long)r->count, perr);
+			r->final = CAPTURE_ERR_IO;
+		}
+		return r->final;
+	}
+	n = r->count++;
+	rc = capture_record_parse(data, ph->caplen, out);
+	/* The file holds u32 seconds; libpcap sign-extends them (2038): undo that. */
+	out->ts_ns = (uint64_t)(uint32_t)ph->ts.tv_sec * 1000000000u + (uint64_t)ph->ts.tv_usec;
+	switch (rc) {
+	case 0:
+		return 1;
+	case CAPTURE_ERR_VERSION:
+		snprintf(r->err, sizeof(r->err), "%s: record %llu: unknown record-header"
+		    " version %u (this sliptap reads version %d; a newer sliptap wrote it?)",
+		    r->name, (unsigned long long)n, out->version, CAPTURE_VERSION);
+		r->final = rc;
+		return rc;
+	default:
+		snprintf(r->err, sizeof(r->err), "%s: record %llu (%u bytes): %s", r->name,
+		    (unsigned long long)n, ph->caplen, capture_strerror(rc));
+		return rc;
+	}
+}
+
+const char *
+capture_reader_error(const struct capture_reader *r)
+{
+	return r->err;
+}
+
+uint64_t
+capture_reader_count(const struct capture_reader *r)
+{
+	return r->count;
+}
+
+void
+capture_reader_close(struct capture_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->pcap != NULL)
+		pcap_close(r->pcap);
+	free(r->name);
+	free(r);
+}

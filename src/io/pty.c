@@ -1,0 +1,282 @@
+/*
+ * pty.c — pseudo-terminals standing in for serial ports (see pty.h): raw
+ * pair, our own slave fd kept open, atomic symlink, freeze with tcflow,
+ * hang-up and re-creation under the same link, the client's baud from the
+ * slave's termios (and TIOCPKT/EXTPROC notices of its changes).
+ */
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "pty.h"
+#include "util.h"
+
+struct pty {
+	int master;
+	int slave;		/* ours, kept open so a client's close hangs nothing up */
+	int packet;
+	char slave_path[64];
+	char *link;
+	int linked;		/* we made the link and it is there */
+};
+
+static int
+pty_link_make(struct pty *p, char *err, size_t errlen)
+{
+	struct stat st;
+	char tmp[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	if (p->link == NULL)
+		return 0;
+	if (lstat(p->link, &st) == 0) {
+		if (!S_ISLNK(st.st_mode)) {
+			snprintf(err, errlen, "%s exists and is not a symlink "
+			    "(remove it or choose another link path)", p->link);
+			return -1;
+		}
+		n = readlink(p->link, target, sizeof(target) - 1);
+		if (n < 0 || (target[n] = '\0', strncmp(target, "/dev/pts/", 9) != 0)) {
+			snprintf(err, errlen, "%s is a symlink to something other than a "
+			    "pty (remove it or choose another link path)", p->link);
+			return -1;
+		}
+		/* a stale link to a pty (ours from an earlier run): replace it */
+	}
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", p->link, (long)getpid());
+	unlink(tmp);
+	if (symlink(p->slave_path, tmp) < 0) {
+		snprintf(err, errlen, "%s: symlink: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (rename(tmp, p->link) < 0) {
+		snprintf(err, errlen, "%s: rename: %s", p->link, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	p->linked = 1;
+	return 0;
+}
+
+static void
+pty_link_remove(struct pty *p)
+{
+	char target[PATH_MAX];
+	ssize_t n;
+
+	if (p->link == NULL || !p->linked)
+		return;
+	p->linked = 0;
+	n = readlink(p->link, target, sizeof(target) - 1);
+	if (n < 0)
+		return;
+	target[n] = '\0';
+	if (strcmp(target, p->slave_path) == 0)	/* still ours */
+		unlink(p->link);
+}
+
+static int
+pty_pair(struct pty *p, char *err, size_t errlen)
+{
+	struct termios t;
+	int one = 1, flags;
+
+	p->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (p->master < 0) {
+		snprintf(err, errlen, "posix_openpt: %s", strerror(errno));
+		return -1;
+	}
+	if (grantpt(p->master) < 0 || unlockpt(p->master) < 0 ||
+	    ptsname_r(p->master, p->slave_path, sizeof(p->slave_path)) != 0) {
+		snprintf(err, errlen, "pty setup: %s", strerror(errno));
+		goto fail;
+	}
+	p->slave = open(p->slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (p->slave < 0) {
+		snprintf(err, errlen, "%s: %s", p->slave_path, strerror(errno));
+		goto fail;
+	}
+	if (tcgetattr(p->slave, &t) == 0) {
+		cfmakeraw(&t);
+		cfsetispeed(&t, B115200);
+		cfsetospeed(&t, B115200);
+		t.c_cflag |= CLOCAL | CREAD;
+		if (p->packet)
+			t.c_lflag |= EXTPROC;
+		tcsetattr(p->slave, TCSANOW, &t);
+	}
+	if (p->packet && ioctl(p->master, TIOCPKT, &one) < 0) {
+		snprintf(err, errlen, "TIOCPKT: %s", strerror(errno));
+		goto fail;
+	}
+	flags = fcntl(p->master, F_GETFL);
+	if (flags < 0 || fcntl(p->master, F_SETFL, flags | O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "pty: O_NONBLOCK: %s", strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	if (p->slave >= 0)
+		close(p->slave);
+	close(p->master);
+	p->master = p->slave = -1;
+	p->slave_path[0] = '\0';
+	return -1;
+}
+
+struct pty *
+pty_new(const char *link, int packet, char *err, size_t errlen)
+{
+	struct pty *p = xcalloc(1, sizeof(*p));
+
+	p->master = p->slave = -1;
+	p->packet = packet;
+	p->link = link != NULL ? xstrdup(link) : NULL;
+	if (pty_pair(p, err, errlen) < 0 || pty_link_make(p, err, errlen) < 0) {
+		pty_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+pty_free(struct pty *p)
+{
+	if (p == NULL)
+		return;
+	pty_link_remove(p);
+	if (p->master >= 0)
+		close(p->master);
+	if (p->slave >= 0)
+		close(p->slave);
+	free(p->link);
+	free(p);
+}
+
+int
+pty_master_fd(const struct pty *p)
+{
+	return p->master;
+}
+
+const char *
+pty_slave_path(const struct pty *p)
+{
+	return p->slave_path;
+}
+
+int
+pty_slave_fd(const struct pty *p)
+{
+	return p->slave;
+}
+
+const char *
+pty_link_path(const struct pty *p)
+{
+	return p->link;
+}
+
+ssize_t
+pty_read(struct pty *p, uint8_t *buf, size_t len, int *ctl)
+{
+	uint8_t tmp[4097];
+	ssize_t n;
+
+	*ctl = 0;
+	if (p->master < 0) {
+		errno = EIO;
+		return -1;
+	}
+	if (!p->packet)
+		return read(p->master, buf, len);
+	if (len > sizeof(tmp) - 1)
+		len = sizeof(tmp) - 1;
+	n = read(p->master, tmp, len + 1);
+	if (n <= 0)
+		return n;
+	if (tmp[0] != TIOCPKT_DATA) {
+		if (tmp[0] & TIOCPKT_IOCTL)
+			*ctl |= PTY_CTL_TERMIOS;
+		if (tmp[0] & (TIOCPKT_FLUSHREAD | TIOCPKT_FLUSHWRITE))
+			*ctl |= PTY_CTL_FLUSH;
+		return 0;
+	}
+	memcpy(buf, tmp + 1, (size_t)n - 1);
+	return n - 1;
+}
+
+ssize_t
+pty_write(struct pty *p, const uint8_t *buf, size_t len)
+{
+	if (p->master < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return write(p->master, buf, len);
+}
+
+int
+pty_freeze(struct pty *p, int on)
+{
+	if (p->slave < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return tcflow(p->slave, on ? TCOOFF : TCOON);
+}
+
+int
+pty_hangup(struct pty *p)
+{
+	pty_link_remove(p);
+	if (p->master >= 0)
+		close(p->master);
+	if (p->slave >= 0)
+		close(p->slave);
+	p->master = p->slave = -1;
+	return 0;
+}
+
+int
+pty_reopen(struct pty *p, char *err, size_t errlen)
+{
+	if (p->master >= 0)
+		pty_hangup(p);
+	if (pty_pair(p, err, errlen) < 0)
+		return -1;
+	return pty_link_make(p, err, errlen);
+}
+
+uint32_t
+pty_client_baud(const struct pty *p)
+{
+	static const struct { speed_t s; uint32_t baud; } speeds[] = {
+		{ B1200, 1200 }, { B2400, 2400 }, { B4800, 4800 }, { B9600, 9600 },
+		{ B19200, 19200 }, { B38400, 38400 }, { B57600, 57600 },
+		{ B115200, 115200 }, { B230400, 230400 }, { B460800, 460800 },
+		{ B500000, 500000 }, { B576000, 576000 }, { B921600, 921600 },
+		{ B1000000, 1000000 }, { B1152000, 1152000 }, { B1500000, 1500000 },
+		{ B2000000, 2000000 }, { B2500000, 2500000 }, { B3000000, 3000000 },
+		{ B3500000, 3500000 }, { B4000000, 4000000 },
+	};
+	struct termios t;
+	speed_t s;
+	size_t i;
+
+	if (p->slave < 0 || tcgetattr(p->slave, &t) < 0)
+		return 0;
+	s = cfgetospeed(&t);
+	for (i = 0; i < nitems(speeds); i++)
+		if (speeds[i].s == s)
+			return speeds[i].baud;
+	return 0;
+}

@@ -1,0 +1,212 @@
+/*
+ * proxy-int.h — the proxy's insides, shared by src/proxy/proxy*.c only.
+ * The fault code uses proxy.h, never this.
+ */
+#ifndef SLIPTAP_PROXY_INT_H
+#define SLIPTAP_PROXY_INT_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capture.h"
+#include "loop.h"
+#include "proxy.h"
+#include "rfc2217.h"
+#include "serial.h"
+#include "session.h"
+#include "slip.h"
+
+struct pty;
+
+#define PROXY_READ_MAX		65536		/* one read */
+#define PROXY_QUEUE_MAX		(4u << 20)	/* stop reading a source beyond this much queued */
+#define PROXY_PEND_MAX		(1u << 20)	/* undecided raw bytes kept per direction */
+#define PROXY_NETBUF_MAX	(256u << 10)	/* escaped bytes waiting for a socket */
+#define PROXY_RETRY_NS		(100ULL * LOOP_MS)	/* device reappearance poll */
+
+/* A growable byte buffer. */
+struct proxy_buf {
+	uint8_t		*b;
+	size_t		 len, cap;
+};
+
+/* One queued delivery. */
+struct proxy_chunk {
+	struct proxy_chunk *next;
+	uint64_t	 when;		/* not before (monotonic ns) */
+	int		 record;	/* write a DELIVERED record when it starts going out */
+	unsigned	 capflags;	/* capture flags of that record */
+	size_t		 len, off;
+	uint8_t		 data[];
+};
+
+/* One direction. */
+struct proxy_stream {
+	struct proxy	*proxy;
+	enum proxy_dir	 dir;
+	struct slip_decoder *dec;
+
+	/* Raw bytes read but not yet accounted for by a unit: [pend_off, pend_off + pend_len). */
+	struct proxy_buf pend;
+	uint64_t	 pend_off;
+	uint64_t	 in_total;	/* bytes read from the source */
+	uint64_t	 now;		/* time of the current read */
+	uint64_t	 wall;		/* wall clock of the current read */
+	int		 unit_recorded;	/* the unit in the filter has its capture record */
+	struct loop_timer *hold_timer;	/* releases a held open frame after PROXY_HOLD_GAP */
+
+	/* Output queue. */
+	struct proxy_chunk *head, *tail;
+	size_t		 queued;
+	uint64_t	 out_total;	/* bytes written to the destination */
+	uint64_t	 stall_until;	/* 0 = not stalled */
+	uint32_t	 throttle;	/* baud, 0 = off */
+	size_t		 slice;
+	uint64_t	 slice_gap;
+	uint64_t	 next_write;	/* pacing: not before */
+	struct loop_timer *timer;
+	int		 blocked;	/* destination said EAGAIN: waiting for POLLOUT */
+	int		 paused;	/* source reading paused (queue full) */
+};
+
+enum proxy_host_kind { PROXY_HOST_PTY, PROXY_HOST_RFC2217 };
+
+struct proxy_host {
+	enum proxy_host_kind kind;
+	int		 up;		/* the client side exists (pty created / listening) */
+	/* pty */
+	struct pty	*pty;
+	char		 slave_name[PATH_MAX];
+	struct loop_fd	*mfd;
+	int		 ino;		/* inotify fd watching the slave's open/close */
+	int		 wd;
+	uint64_t	 discarded;	/* device bytes dropped while no client had the port */
+	struct loop_fd	*ifd;
+	int		 clients;	/* opens minus closes seen on the slave */
+	uint32_t	 baud;		/* last termios speed seen */
+	int		 frozen;
+	/* rfc2217 server */
+	int		 lfd, cfd;
+	struct loop_fd	*lfdh, *cfdh;
+	struct rfc2217	*codec;
+	struct proxy_buf net;		/* bytes waiting for the socket */
+	char		 url[320];
+	/* hang-up */
+	struct loop_timer *reappear;
+	int		 hung;		/* hung up by a fault (not the device) */
+};
+
+enum proxy_dev_kind { PROXY_DEV_SERIAL, PROXY_DEV_TTY, PROXY_DEV_TCP, PROXY_DEV_RFC2217 };
+
+struct proxy_reset_step {
+	int		 dtr, rts;	/* -1 = leave */
+	int		 tight;		/* both in one TIOCMSET */
+	unsigned	 delay_ms;	/* after this step */
+};
+
+struct proxy_dev {
+	enum proxy_dev_kind kind;
+	char		 spec[PATH_MAX];	/* as given */
+	char		 name[PATH_MAX];	/* port name / path / host:port */
+	int		 is_usb;
+	struct serial_usb_spec usb;
+	char		 host[256], port[32];
+	struct serial_port *sp;
+	int		 fd;
+	struct loop_fd	*lfd;
+	int		 present;
+	uint32_t	 baud;
+	int		 dtr, rts;
+	struct rfc2217	*codec;
+	struct proxy_buf net;
+	struct loop_timer *retry;
+	struct loop_timer *lost_timer;	/* a write failed: handle the loss outside the write path */
+	uint64_t	 gone_at;
+	/* a reset sequence in progress */
+	const struct proxy_reset_step *rs;
+	size_t		 rs_n, rs_i;
+	enum proxy_reset rs_how;
+	struct loop_timer *rs_timer;
+};
+
+struct proxy {
+	struct proxy_config cfg;
+	struct loop	*loop;
+	struct proxy_stream s[2];
+	struct proxy_host host;
+	struct proxy_dev dev;
+	struct session	*session;
+	struct capture	*cap;
+	int		 capture_failed;
+
+	const struct proxy_hooks *hooks;
+	struct proxy_hooks hooks_copy;
+	void		*hooks_arg;
+	struct loop_timer *wakeup;
+
+	int		 hold;		/* a filter is attached: hold units */
+	int		 ignore_baud;	/* proxy_ignore_next_baud armed */
+	uint32_t	 ignored_baud;	/* the baud being ignored (termios may repeat it) */
+	int		 in_harness;	/* inside session_harness: its BAUD event is ours */
+	const struct proxy_unit *cur_unit;	/* the unit in the filter */
+	int		 cur_rec;	/* its record type (proxy.c's enum proxy_rec) */
+	int		 stop_signal;
+	int		 sync_seen;	/* a SYNC since the client opened */
+	int		 reset_done;	/* --reset ran since the client opened */
+	uint32_t	 pending_baud;	/* CHANGE_BAUDRATE acked: apply once d2h written past mark */
+	uint64_t	 pending_mark;
+	int		 exit_status;
+	uint64_t	 anomalies_recorded;
+
+	/* status line / JSON */
+	int		 status_tty;
+	uint64_t	 status_at;
+	char		 status[200];
+	int		 status_shown;
+};
+
+/* proxy.c */
+void proxy_input(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len);
+void proxy_drain(struct proxy *p, enum proxy_dir dir);
+void proxy_source_gone(struct proxy *p, enum proxy_dir dir);
+void proxy_discard_queue(struct proxy *p, enum proxy_dir dir);
+void proxy_emit(struct proxy *p, const struct proxy_event *ev);
+void proxy_eventf(struct proxy *p, unsigned code, int capdir, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void proxy_set_device_baud(struct proxy *p, uint32_t baud, const char *how);
+void proxy_set_device_lines(struct proxy *p, int dtr, int rts, const char *how);
+void proxy_client_opened(struct proxy *p);
+void proxy_client_closed(struct proxy *p);
+void proxy_warn(struct proxy *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void proxy_buf_add(struct proxy_buf *b, const uint8_t *data, size_t len);
+void proxy_buf_consume(struct proxy_buf *b, size_t n);
+void proxy_buf_free(struct proxy_buf *b);
+
+/* proxy-host.c: the client side */
+int proxy_host_open(struct proxy *p, char *err, size_t errlen);
+void proxy_host_close(struct proxy *p, int hangup);
+/* Write d2h bytes: count written, -1 would block, -2 client gone / no client. */
+ssize_t proxy_host_write(struct proxy *p, const uint8_t *buf, size_t len);
+void proxy_host_want(struct proxy *p);
+int proxy_host_has_client(struct proxy *p);
+const char *proxy_host_name(const struct proxy *p);
+
+/* proxy-device.c: the device side */
+int proxy_dev_setup(struct proxy *p, char *err, size_t errlen);
+int proxy_dev_open(struct proxy *p, char *err, size_t errlen);
+void proxy_dev_close(struct proxy *p);
+ssize_t proxy_dev_write(struct proxy *p, const uint8_t *buf, size_t len);
+void proxy_dev_want(struct proxy *p);
+int proxy_dev_set_baud(struct proxy *p, uint32_t baud, char *err, size_t errlen);
+int proxy_dev_set_lines(struct proxy *p, int dtr, int rts, int tight, char *err, size_t errlen);
+void proxy_dev_lost(struct proxy *p, const char *why);
+void proxy_dev_free(struct proxy *p);
+
+/* proxy-report.c: status line and JSON events */
+void proxy_report_init(struct proxy *p);
+void proxy_report_event(struct proxy *p, const struct proxy_event *ev);
+void proxy_report_idle(struct proxy *p);
+void proxy_report_end(struct proxy *p);
+
+#endif

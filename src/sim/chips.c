@@ -1,0 +1,194 @@
+/*
+ * chips.c — what the simulator knows about each chip: the values esptool
+ * and esptool-js read to identify it (the magic word at 0x40001000, the
+ * GET_SECURITY_INFO chip id), the eFuse words behind the chip description
+ * and MAC, the SPI controller and RTC watchdog register addresses, and the
+ * ROM boot log texts.
+ *
+ * Addresses come from esptool's target classes (targets/esp32*.py, 3.3 to
+ * 4.9); the eFuse values are chosen so that esptool prints a plausible
+ * description: ESP32-D0WD-V3 (revision v3.0), ESP32-S3 (QFN56) (revision
+ * v0.2), ESP32-C3 (QFN32) (revision v0.3), MACs in Espressif's OUIs.
+ * Boot log texts are those the real ROMs print.
+ */
+#include <ctype.h>
+#include <stddef.h>
+
+#include "sim-int.h"
+
+/* Chip names compare without case and dashes: "ESP32-S3" is "esp32s3". */
+static int
+sim_chip_name_eq(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == '-' || *a == '_')
+			a++;
+		while (*b == '-' || *b == '_')
+			b++;
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+		if (*a == '\0')
+			return 1;
+		a++, b++;
+	}
+}
+
+static const struct sim_reg sim_esp32_regs[] = {
+	{ 0x3FF5A004, 0xC4005E32 },	/* EFUSE_BLK0_RDATA1: MAC low word */
+	{ 0x3FF5A008, 0x0000240A },	/* EFUSE_BLK0_RDATA2: MAC high half (CRC 0) */
+	{ 0x3FF5A00C, 1 << 15 | 1 << 9 },	/* RDATA3: rev bit0, pkg D0WD */
+	{ 0x3FF5A014, 1 << 20 },	/* RDATA5: rev bit1 */
+	{ 0x3FF6607C, 0x96042000 },	/* APB_CTL_DATE: rev bit2 (bit 31) */
+	{ 0x3FF44038, 0x00000013 },	/* GPIO_STRAP */
+	{ 0, 0 },
+};
+
+static const struct sim_reg sim_esp32s3_regs[] = {
+	{ 0x60007044, 0xA1005E33 },	/* MAC_EFUSE_REG: MAC low word */
+	{ 0x60007048, 0x00007CDF },	/* MAC high half */
+	{ 0x60007050, 2 << 18 },	/* BLOCK1 word3: minor rev 2, pkg 0 */
+	{ 0x6000706C, 1 },		/* BLOCK2 word4: blk version major 1 */
+	{ 0, 0 },
+};
+
+static const struct sim_reg sim_esp32c3_regs[] = {
+	{ 0x60008844, 0xA1005E34 },	/* MAC_EFUSE_REG: MAC low word */
+	{ 0x60008848, 0x00007CDF },	/* MAC high half */
+	{ 0x60008850, 3 << 18 },	/* BLOCK1 word3: minor rev 3, pkg 0 */
+	{ 0x6000886C, 1 },		/* BLOCK2 word4: blk version major 1 */
+	{ 0, 0 },
+};
+
+static const struct sim_chip_info sim_chips[] = {
+	{
+		.id = SIM_CHIP_ESP32,
+		.name = "esp32",
+		.label = "ESP32",
+		.magic = 0x00F01D83,
+		.has_security_info = 0,
+		.chip_id = 0,
+		.usb_jtag = 0,
+		.spi_base = 0x3FF42000, .spi_usr = 0x1C, .spi_usr1 = 0x20,
+		.spi_usr2 = 0x24, .spi_w0 = 0x80,
+		.uart_clkdiv_reg = 0x3FF40014,
+		.xtal_hz = 40000000,
+		.bootloader_offset = 0x1000,
+		.banner = "ets Jun  8 2016 00:22:57\r\n\r\n",
+		.boot_download = "boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))",
+		.boot_spi = "boot:0x13 (SPI_FAST_FLASH_BOOT)",
+		.rst_poweron = "rst:0x1 (POWERON_RESET)",
+		.rst_usb = "rst:0x1 (POWERON_RESET)",
+		.rst_rtcwdt = "rst:0x10 (RTCWDT_RTC_RESET)",
+		.rst_sw = "rst:0xc (SW_CPU_RESET)",
+		.download_extra = NULL,
+		.regs = sim_esp32_regs,
+	},
+	{
+		.id = SIM_CHIP_ESP32S3,
+		.name = "esp32s3",
+		.label = "ESP32-S3",
+		.magic = 0x00000009,
+		.has_security_info = 1,
+		.chip_id = 9,
+		.api_version = 0,
+		.usb_jtag = 1,
+		.spi_base = 0x60002000, .spi_usr = 0x18, .spi_usr1 = 0x1C,
+		.spi_usr2 = 0x20, .spi_w0 = 0x58,
+		.uart_clkdiv_reg = 0x60000014,
+		.xtal_hz = 40000000,
+		.uartdev_buf_no = 0x3FCEF14C,
+		.uartdev_usb_jtag = 4,
+		.wdt_wprotect = 0x600080B0,
+		.wdt_config0 = 0x60008098,
+		.wdt_config1 = 0x6000809C,
+		.swd_wprotect = 0x600080B8,
+		.swd_conf = 0x600080B4,
+		.bootloader_offset = 0x0,
+		.banner = "ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\n",
+		.boot_download = "boot:0x0 (DOWNLOAD(USB/UART0))",
+		.boot_spi = "boot:0x8 (SPI_FAST_FLASH_BOOT)",
+		.rst_poweron = "rst:0x1 (POWERON)",
+		.rst_usb = "rst:0x15 (USB_UART_CHIP_RESET)",
+		.rst_rtcwdt = "rst:0x10 (RTCWDT_RTC_RST)",
+		.rst_sw = "rst:0x3 (RTC_SW_SYS_RST)",
+		.download_extra = NULL,
+		.regs = sim_esp32s3_regs,
+	},
+	{
+		.id = SIM_CHIP_ESP32C3,
+		.name = "esp32c3",
+		.label = "ESP32-C3",
+		.magic = 0x1B31506F,
+		.has_security_info = 1,
+		.chip_id = 5,
+		.api_version = 1,
+		.usb_jtag = 1,
+		.spi_base = 0x60002000, .spi_usr = 0x18, .spi_usr1 = 0x1C,
+		.spi_usr2 = 0x20, .spi_w0 = 0x58,
+		.uart_clkdiv_reg = 0x60000014,
+		.xtal_hz = 40000000,
+		.uartdev_buf_no = 0x3FCDF07C,
+		.uartdev_usb_jtag = 3,
+		.wdt_wprotect = 0x600080A8,
+		.wdt_config0 = 0x60008090,
+		.wdt_config1 = 0x60008094,
+		.swd_wprotect = 0x600080B0,
+		.swd_conf = 0x600080AC,
+		.bootloader_offset = 0x0,
+		.banner = "ESP-ROM:esp32c3-api1-20210207\r\nBuild:Feb  7 2021\r\n",
+		.boot_download = "boot:0x4 (DOWNLOAD(USB/UART0/1))",
+		.boot_spi = "boot:0xc (SPI_FAST_FLASH_BOOT)",
+		.rst_poweron = "rst:0x1 (POWERON)",
+		.rst_usb = "rst:0x15 (USB_UART_CHIP_RESET)",
+		.rst_rtcwdt = "rst:0x10 (RTCWDT_RTC_RST)",
+		.rst_sw = "rst:0x3 (RTC_SW_SYS_RST)",
+		.download_extra = "Saved PC:0x400462e2\r\n",
+		.regs = sim_esp32c3_regs,
+	},
+};
+
+const struct sim_chip_info *
+sim_chip_info(enum sim_chip chip)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sim_chips) / sizeof(sim_chips[0]); i++)
+		if (sim_chips[i].id == chip)
+			return &sim_chips[i];
+	return NULL;
+}
+
+int
+sim_chip_by_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sim_chips) / sizeof(sim_chips[0]); i++)
+		if (sim_chip_name_eq(sim_chips[i].name, name))
+			return (int)sim_chips[i].id;
+	return -1;
+}
+
+const char *
+sim_chip_name(enum sim_chip chip)
+{
+	const struct sim_chip_info *ci = sim_chip_info(chip);
+
+	return ci != NULL ? ci->name : "?";
+}
+
+const char *
+sim_chip_label(enum sim_chip chip)
+{
+	const struct sim_chip_info *ci = sim_chip_info(chip);
+
+	return ci != NULL ? ci->label : "?";
+}
+
+int
+sim_chip_has_usb_jtag(enum sim_chip chip)
+{
+	const struct sim_chip_info *ci = sim_chip_info(chip);
+
+	return ci != NULL && ci->usb_jtag;
+}

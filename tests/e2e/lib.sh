@@ -1,0 +1,253 @@
+# lib.sh — shared helpers for the end-to-end tests (POSIX sh; dash is fine).
+#
+# Source it first thing:  . "$(dirname "$0")/lib.sh"
+# Sourcing creates a private temp dir ($E2E_TMP) and an EXIT trap that stops
+# every process started through these helpers and removes the dir
+# (E2E_KEEP=1 keeps it for a post-mortem).
+#
+# Exit convention (tools/run-tests.sh): 0 pass, 77 skip with the reason on the
+# last line, anything else fail. Waiting is always bounded polling on a
+# readiness signal (a line, a file), never a bare sleep.
+#
+# Environment: SLIPTAP (the binary; default build/sliptap), ESPTOOL (colon-
+# separated esptool.py paths), PYTHON (default /usr/bin/python3), NODE
+# (default node), E2E_WAIT (seconds to wait for a ready line, default 20),
+# E2E_CHIPS (the chips a test loops over, to narrow a run while debugging).
+
+E2E_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+: "${SLIPTAP:=$E2E_ROOT/build/sliptap}"
+: "${PYTHON:=/usr/bin/python3}"
+: "${NODE:=node}"
+: "${E2E_WAIT:=20}"
+E2E_NAME=$(basename "$0" .sh)
+E2E_PIDS=""
+E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sliptap-$E2E_NAME.XXXXXX") || exit 1
+
+# Stop a process: TERM, a bounded wait, then KILL. Returns nothing useful.
+e2e_kill() {
+	kill -0 "$1" 2>/dev/null || return 0
+	kill -TERM "$1" 2>/dev/null
+	_i=0
+	while kill -0 "$1" 2>/dev/null && [ $_i -lt 100 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+e2e_cleanup() {
+	for _p in $E2E_PIDS; do
+		e2e_kill "$_p"
+	done
+	E2E_PIDS=""
+	if [ "${E2E_KEEP:-0}" = 1 ]; then
+		echo "e2e: kept $E2E_TMP" >&2
+	else
+		rm -rf "$E2E_TMP"
+	fi
+}
+trap e2e_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+# e2e_tmpdir [NAME] — print a fresh directory inside the test's temp dir.
+e2e_tmpdir() {
+	mktemp -d "$E2E_TMP/${1:-d}.XXXXXX"
+}
+
+# e2e_skip REASON — skip the test (exit 77, reason on the last line).
+e2e_skip() {
+	echo "$*"
+	exit 77
+}
+
+# e2e_fail MESSAGE — fail the test.
+e2e_fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+# e2e_log MESSAGE — a progress line in the test's log.
+e2e_log() {
+	echo "== $*"
+}
+
+# e2e_need_sliptap — skip unless $SLIPTAP is built.
+e2e_need_sliptap() {
+	[ -x "$SLIPTAP" ] || e2e_skip "no sliptap binary at $SLIPTAP (run make)"
+}
+
+# e2e_need_js — skip unless node and the esptool-js client's packages are there.
+e2e_need_js() {
+	command -v "$NODE" >/dev/null 2>&1 || e2e_skip "node is not installed (run make deps)"
+	[ -d "$E2E_ROOT/tests/js/node_modules/esptool-js" ] &&
+	    [ -d "$E2E_ROOT/tests/js/node_modules/serialport" ] ||
+	    e2e_skip "tests/js has no node_modules (run make deps)"
+}
+
+# e2e_need_esptool — skip unless $ESPTOOL names at least one esptool.py.
+e2e_need_esptool() {
+	[ -n "${ESPTOOL:-}" ] ||
+	    e2e_skip "ESPTOOL is unset (colon-separated esptool.py paths, e.g. \$HOME/esptool/v4.9.1/esptool.py)"
+	[ -x "$PYTHON" ] || e2e_skip "no python at $PYTHON (set PYTHON)"
+	[ -n "$(e2e_esptool_versions)" ] || e2e_skip "no file in ESPTOOL exists: $ESPTOOL"
+}
+
+# e2e_esptool_versions — the existing paths in $ESPTOOL, one per line.
+e2e_esptool_versions() {
+	_ifs=$IFS
+	IFS=:
+	for _e in ${ESPTOOL:-}; do
+		[ -n "$_e" ] && [ -f "$_e" ] && echo "$_e"
+	done
+	IFS=$_ifs
+}
+
+# e2e_esptool_version PATH — print its version, e.g. 4.9.1.
+e2e_esptool_version() {
+	"$PYTHON" "$1" version 2>/dev/null | tail -n 1
+}
+
+# e2e_version_ge A B — true when dotted version A >= B.
+e2e_version_ge() {
+	[ "$(printf '%s\n%s\n' "$2" "$1" | sort -t. -k1,1n -k2,2n -k3,3n | head -n 1)" = "$2" ]
+}
+
+# e2e_esptool PATH ARGS... — run one esptool.py (bounded by E2E_CLIENT_TIMEOUT).
+e2e_esptool() {
+	_et=$1
+	shift
+	timeout -k 5 "${E2E_CLIENT_TIMEOUT:-180}" "$PYTHON" "$_et" "$@"
+}
+
+# e2e_js ARGS... — run the esptool-js client (tests/js/flash.mjs).
+e2e_js() {
+	timeout -k 5 "${E2E_CLIENT_TIMEOUT:-180}" "$NODE" "$E2E_ROOT/tests/js/flash.mjs" "$@"
+}
+
+# e2e_wait_line FILE PATTERN PID [SECONDS] — poll until FILE has a line
+# matching the grep pattern; fail early if PID dies first.
+e2e_wait_line() {
+	_i=0
+	_max=$(( ${4:-$E2E_WAIT} * 20 ))
+	while ! grep -q -e "$2" "$1" 2>/dev/null; do
+		if ! kill -0 "$3" 2>/dev/null; then
+			grep -q -e "$2" "$1" 2>/dev/null && return 0
+			return 1
+		fi
+		[ $_i -lt $_max ] || return 2
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	return 0
+}
+
+# e2e_wait_exit PID [SECONDS] — wait (bounded) for PID to end; its status or 124.
+e2e_wait_exit() {
+	_i=0
+	_max=$(( ${2:-$E2E_WAIT} * 20 ))
+	while kill -0 "$1" 2>/dev/null; do
+		[ $_i -lt $_max ] || return 124
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	wait "$1"
+}
+
+# e2e_start_sim CHIP [SIM ARGS...] — start `sliptap sim --chip CHIP --link L`
+# in the background and wait for its ready line. Sets SIM_PID, SIM_LINK,
+# SIM_OUT, SIM_ERR (its stdout/stderr files) and SIM_READY (the line).
+e2e_start_sim() {
+	e2e_need_sliptap
+	_chip=$1
+	shift
+	_d=$(e2e_tmpdir sim)
+	SIM_LINK="$_d/ttyESP"
+	SIM_OUT="$_d/stdout"
+	SIM_ERR="$_d/stderr"
+	"$SLIPTAP" sim --chip "$_chip" --link "$SIM_LINK" "$@" >"$SIM_OUT" 2>"$SIM_ERR" &
+	SIM_PID=$!
+	E2E_PIDS="$E2E_PIDS $SIM_PID"
+	if ! e2e_wait_line "$SIM_OUT" '^sliptap sim:' "$SIM_PID" || [ ! -e "$SIM_LINK" ]; then
+		echo "sim did not get ready: $SLIPTAP sim --chip $_chip --link $SIM_LINK $*"
+		sed 's/^/  sim: /' "$SIM_OUT" "$SIM_ERR"
+		e2e_fail "sim did not start"
+	fi
+	SIM_READY=$(grep -m 1 '^sliptap sim:' "$SIM_OUT")
+	echo "$SIM_READY"
+}
+
+# e2e_stop_sim [PID] — stop a sim (default $SIM_PID) and wait for it.
+e2e_stop_sim() {
+	e2e_kill "${1:-$SIM_PID}"
+}
+
+# e2e_start_proxy [PROXY ARGS...] DEVICE — start `sliptap proxy --link L ARGS`
+# and wait for its link and its first stdout line. Sets PROXY_PID,
+# PROXY_LINK, PROXY_OUT, PROXY_ERR, PROXY_READY.
+e2e_start_proxy() {
+	e2e_need_sliptap
+	_d=$(e2e_tmpdir proxy)
+	PROXY_LINK="$_d/ttyPROXY"
+	PROXY_OUT="$_d/stdout"
+	PROXY_ERR="$_d/stderr"
+	"$SLIPTAP" proxy --link "$PROXY_LINK" "$@" >"$PROXY_OUT" 2>"$PROXY_ERR" &
+	PROXY_PID=$!
+	E2E_PIDS="$E2E_PIDS $PROXY_PID"
+	if ! e2e_wait_line "$PROXY_OUT" '.' "$PROXY_PID" || [ ! -e "$PROXY_LINK" ]; then
+		echo "proxy did not get ready: $SLIPTAP proxy --link $PROXY_LINK $*"
+		sed 's/^/  proxy: /' "$PROXY_OUT" "$PROXY_ERR"
+		e2e_fail "proxy did not start"
+	fi
+	PROXY_READY=$(head -n 1 "$PROXY_OUT")
+	echo "$PROXY_READY"
+}
+
+# e2e_make_image FILE SIZE — a test image: random bytes with compressible
+# stretches, so both the deflate and the raw paths carry real data.
+e2e_make_image() {
+	_half=$(($2 / 2))
+	{
+		head -c "$_half" /dev/urandom
+		awk -v n=$((($2 - _half) / 64 + 1)) 'BEGIN { for (i = 0; i < n; i++)
+		    printf "sliptap test image line %08d ...............................\n", i }'
+	} | head -c "$2" >"$1"
+	[ "$(wc -c <"$1")" -eq "$2" ] || e2e_fail "could not make a $2-byte image"
+}
+
+# e2e_extract FILE OFFSET SIZE OUT — copy SIZE bytes at OFFSET of FILE to OUT.
+e2e_extract() {
+	tail -c +$(($2 + 1)) "$1" | head -c "$3" >"$4"
+}
+
+# e2e_same_bytes A B WHAT — fail unless files A and B are identical.
+e2e_same_bytes() {
+	cmp "$1" "$2" || e2e_fail "$3: bytes differ"
+}
+
+# e2e_expect FILE PATTERN WHAT — fail unless FILE has a line matching PATTERN.
+e2e_expect() {
+	grep -q -e "$2" "$1" || { sed 's/^/  | /' "$1" | tail -n 30; e2e_fail "$3: no line matching '$2'"; }
+}
+
+# e2e_reject FILE PATTERN WHAT — fail if FILE has a line matching PATTERN.
+e2e_reject() {
+	if grep -q -e "$2" "$1"; then
+		sed 's/^/  | /' "$1" | tail -n 30
+		e2e_fail "$3: unexpected line matching '$2'"
+	fi
+}
+
+# e2e_run LOG CMD... — run CMD with stdout+stderr into LOG, echo LOG into
+# the test's own log, return CMD's status.
+e2e_run() {
+	_log=$1
+	shift
+	"$@" >"$_log" 2>&1
+	_rc=$?
+	sed 's/^/  | /' "$_log"
+	echo "  (exit $_rc)"
+	return $_rc
+}

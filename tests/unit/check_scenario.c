@@ -1,0 +1,367 @@
+/*
+ * check_scenario.c — the scenario-file parser.
+ *
+ * Every file in scenarios/ must parse (the directory is read at test time,
+ * so a new library file is covered without touching this test); a table of
+ * bad files must give exactly the expected first "file:line: message";
+ * values (durations, percentages, ranges, ops, nth lists, inject text)
+ * parse to the documented numbers.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "esp.h"
+#include "scenario.h"
+
+#define HEAD "[scenario]\nname = t\n[expect]\noutcome = fail-clean\nclass = ACK_STALL\n"
+
+/* ---- the library ------------------------------------------------------ */
+
+START_TEST(test_library)
+{
+	DIR *d;
+	struct dirent *de;
+	char path[1024], err[8192];
+	struct scenario sc;
+	int n = 0, classes_seen = 0;
+	size_t len;
+
+	d = opendir("scenarios");
+	ck_assert_msg(d != NULL, "run from the source tree: scenarios/ not found");
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len < 5 || strcmp(de->d_name + len - 4, ".ini") != 0)
+			continue;
+		snprintf(path, sizeof(path), "scenarios/%s", de->d_name);
+		ck_assert_msg(scenario_parse_file(path, &sc, err, sizeof(err)) == 0, "%s", err);
+		ck_assert_ptr_nonnull(sc.name);
+		ck_assert_ptr_nonnull(sc.summary);
+		ck_assert_msg(sc.outcome != SCENARIO_OUT_NONE, "%s: no outcome", path);
+		ck_assert_msg(scenario_class_valid(sc.class), "%s: class", path);
+		ck_assert_msg(sc.have_seed, "%s: library scenarios carry a seed", path);
+		ck_assert_msg(sc.have_deadline, "%s: library scenarios carry a deadline", path);
+		/* the file name is the scenario name */
+		ck_assert_msg(strncmp(de->d_name, sc.name, len - 4) == 0 && strlen(sc.name) == len - 4,
+		    "%s: name %s differs from the file name", path, sc.name);
+		ck_assert_uint_ge(sc.nrules, 1);
+		if (strcmp(sc.class, "WRITE_TIMEOUT") == 0)
+			classes_seen++;
+		scenario_free(&sc);
+		n++;
+	}
+	closedir(d);
+	ck_assert_int_ge(n, 12);
+	ck_assert_int_ge(classes_seen, 1);
+}
+END_TEST
+
+START_TEST(test_write_timeout_93)
+{
+	struct scenario sc;
+	char err[4096];
+	const struct scenario_rule *r;
+
+	ck_assert_msg(scenario_parse_file("scenarios/esp32s3-write-timeout-93.ini", &sc, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(sc.class, "WRITE_TIMEOUT");
+	ck_assert_int_eq(sc.outcome, SCENARIO_OUT_FAIL_CLEAN);
+	ck_assert_int_eq(sc.last_progress, 93);
+	ck_assert_int_eq(sc.stub, 0);
+	ck_assert_str_eq(sc.chip, "esp32s3");
+	ck_assert_uint_eq(sc.nrules, 1);
+	r = &sc.rules[0];
+	ck_assert_int_eq(r->action, SCENARIO_ACT_FREEZE);
+	ck_assert_int_eq(r->before_progress, 93);
+	ck_assert_int_eq(r->then, SCENARIO_THEN_DISCONNECT);
+	ck_assert_uint_eq(r->duration_ns, 12000000000ULL);
+	ck_assert(r->have_response_to);
+	ck_assert(r->response_to[ESP_OP_FLASH_DATA / 8] & (1u << (ESP_OP_FLASH_DATA % 8)));
+	ck_assert(r->response_to[ESP_OP_FLASH_DEFL_DATA / 8] & (1u << (ESP_OP_FLASH_DEFL_DATA % 8)));
+	scenario_free(&sc);
+	scenario_free(&sc);	/* twice is harmless */
+}
+END_TEST
+
+/* ---- bad files: exact first message ------------------------------------ */
+
+static const struct {
+	const char *text;
+	const char *first;	/* expected first error line */
+} bad[] = {
+	{ "", "t.ini: missing [scenario] section" },
+	{ "[scenario]\nname = t\n", "t.ini: missing [expect] section" },
+	{ HEAD "[rule a]\naction = dorp\n", "t.ini:7: unknown action \"dorp\" (did you mean \"drop\"?)" },
+	{ HEAD "[rule a]\naction = stall\nduration = 10\n",
+	  "t.ini:8: bad duration \"10\": needs a unit (us, ms, s or min)" },
+	{ HEAD "[rule a]\naction = stall\nduration = 10 parsecs\n",
+	  "t.ini:8: bad duration \"10 parsecs\": has an unknown unit (use us, ms, s or min)" },
+	{ HEAD "[rule a]\naction = drop\n[rule a]\naction = drop\n",
+	  "t.ini:8: duplicate rule name \"a\" (first on line 6)" },
+	{ HEAD "[rule a]\naction = drop\nprobability = 101\n",
+	  "t.ini:8: bad percentage \"101\" (0 to 100, e.g. 2 or 0.5%)" },
+	{ HEAD "[rule a]\naction = drop\nprobability = -1\n",
+	  "t.ini:8: bad percentage \"-1\" (0 to 100, e.g. 2 or 0.5%)" },
+	{ HEAD "[rule a]\naction = drop\nprogress = 120\n",
+	  "t.ini:8: bad progress \"120\" (a percent 0..100: N, A..B, >= N, <= N)" },
+	{ HEAD "[rule a]\naction = drop\nlatencey = 5ms\n",
+	  "t.ini:8: unknown key \"latencey\" in [rule a] (did you mean \"latency\"?)" },
+	{ HEAD "[rule a]\naction = drop\ncommand = FLASH_DAT\n",
+	  "t.ini:8: unknown op \"FLASH_DAT\" (did you mean \"FLASH_DATA\"?)" },
+	{ HEAD "[rule a]\naction = drop\ncommand = any-flash-dta\n",
+	  "t.ini:8: unknown op \"any-flash-dta\" (did you mean \"any-flash-data\"?)" },
+	{ HEAD "[rule a]\naction = drop\nlatency = 5ms\n",
+	  "t.ini:8: key \"latency\" does not apply to action \"drop\"" },
+	{ HEAD "[rule a]\ncommand = SYNC\n", "t.ini:6: rule \"a\" has no action (add \"action = ...\")" },
+	{ HEAD "[rule a]\naction = drop\naction = stall\n",
+	  "t.ini:8: duplicate key \"action\" (first on line 7)" },
+	{ HEAD "[rule a]\naction = drop\ndrop = yes\n",
+	  "t.ini:8: unknown key \"drop\" in [rule a] (write \"action = drop\")" },
+	{ HEAD "[rule a]\naction = drop\nafter_rule = b\n", "t.ini:8: no rule \"b\"" },
+	{ HEAD "[rule a]\naction = drop\n[rule bb]\naction = drop\nafter_rule = b\n",
+	  "t.ini:10: no rule \"b\" (did you mean \"bb\"?)" },
+	{ HEAD "[rule a]\naction = drop\nafter_rule = a\n", "t.ini:8: rule \"a\" cannot follow itself" },
+	{ HEAD "[rule a]\non = rest\naction = reset\n",
+	  "t.ini:7: unknown event \"rest\" (did you mean \"reset\"?)" },
+	{ HEAD "[rule a]\non = reset\naction = drop\n",
+	  "t.ini:8: action \"drop\" acts on a unit (a frame or text), not on an event" },
+	{ HEAD "[rule a]\non = reset\ncommand = SYNC\naction = reset\n",
+	  "t.ini:8: \"command\" matches units; it cannot be combined with \"on\"" },
+	{ HEAD "[rule a]\naction = throttle\n", "t.ini:7: throttle needs \"baud\"" },
+	{ HEAD "[rule a]\naction = drop\n    seq = 5\n",
+	  "t.ini:8: indented line continues \"action\"; remove the indentation" },
+	{ HEAD "[rule a]\naction: drop\n", "t.ini:7: use '=' between key and value, not ':'" },
+	{ HEAD "[rule a]\naction drop\n", "t.ini:7: expected \"key = value\", a [section] or a comment" },
+	{ HEAD "[rules a]\naction = drop\n", "t.ini:6: unknown section [rules a] (did you mean [rule]?)" },
+	{ HEAD "[rule]\naction = drop\n", "t.ini:6: rule without a name (write [rule NAME])" },
+	{ HEAD "[rule a b]\naction = drop\n",
+	  "t.ini:6: bad rule name \"a b\" (letters, digits, '-', '_', '.', at most 40)" },
+	{ HEAD "[rule a\naction = drop\n", "t.ini:6: section header without ']'" },
+	{ HEAD "[expect]\n", "t.ini:6: duplicate section [expect] (first on line 3)" },
+	{ "[scenario]\nname = t\nseed = 12x\n[expect]\noutcome = pass\nclass = SUCCESS\n",
+	  "t.ini:3: bad seed \"12x\" (a 64-bit number)" },
+	{ "[scenario]\nname = t\n[expect]\noutcome = fail-clen\nclass = SUCCESS\n",
+	  "t.ini:4: unknown outcome \"fail-clen\" (did you mean \"fail-clean\"?)" },
+	{ "[scenario]\nname = t\n[expect]\noutcome = pass\nclass = WRITE_TIMOUT\n",
+	  "t.ini:5: unknown failure class \"WRITE_TIMOUT\" (did you mean \"WRITE_TIMEOUT\"?)" },
+	{ "[scenario]\nname = t\n[expect]\noutcome = pass\n", "t.ini:3: [expect] needs \"class\"" },
+	{ "name = t\n", "t.ini:1: key \"name\" outside any section (start with [scenario])" },
+	{ HEAD "[rule a]\naction = reply\nerror = BAD_CHECKSUN\n",
+	  "t.ini:8: unknown error code \"BAD_CHECKSUN\" (did you mean \"BAD_CHECKSUM\"?)" },
+	{ HEAD "[rule a]\naction = inject\n", "t.ini:7: inject needs \"hex\" or \"text\"" },
+	{ HEAD "[rule a]\naction = inject\nhex = c0 0\n",
+	  "t.ini:8: bad hex \"c0 0\" (pairs of hex digits, e.g. c0 01 08)" },
+	{ HEAD "[rule a]\naction = inject\ntext = a\\qb\n",
+	  "t.ini:8: bad text: has an unknown escape (use \\r \\n \\t \\e \\0 \\\\ \\\" \\xHH)" },
+	{ HEAD "[rule a]\naction = drop\nnth = 3, 2\n",
+	  "t.ini:8: bad nth \"3, 2\" (positive, ascending, no repeats)" },
+	{ HEAD "[rule a]\naction = drop\nnth = 2\nprobability = 5\n",
+	  "t.ini:8: nth lists exact positions; drop every/probability/burst" },
+	{ HEAD "[rule a]\naction = drop\ncommand = SYNC\nresponse_to = SYNC\n",
+	  "t.ini:9: a rule matches either command or response_to, not both (use two rules)" },
+	{ HEAD "[rule a]\naction = drop\nburst_enter = 5\n",
+	  "t.ini:8: the burst model needs burst_enter and burst_exit" },
+	{ HEAD "[rule a]\naction = delay\nlatency = 10ms\njitter = 20ms\n",
+	  "t.ini:9: jitter larger than latency" },
+	{ HEAD "[rule a]\naction = drop\nseq = 9..3\n",
+	  "t.ini:8: bad seq \"9..3\" (N, A..B, >= N, <= N, > N or < N)" },
+	{ HEAD "[rule a]\naction = drop\nname = x\n",
+	  "t.ini:8: unknown key \"name\" in [rule a]" },
+	{ "[scenario]\nname = t\nsumary = x\n[expect]\noutcome = pass\nclass = SUCCESS\n",
+	  "t.ini:3: unknown key \"sumary\" in [scenario] (did you mean \"summary\"?)" },
+	{ "[scenario]\nname = t\nchip = esp32-s3\n[expect]\noutcome = pass\nclass = SUCCESS\n",
+	  "t.ini:3: unknown chip \"esp32-s3\" (did you mean \"esp32s3\"?)" },
+	{ "[scenario]\nname = t\ndeadline = 1.5\n[expect]\noutcome = pass\nclass = SUCCESS\n",
+	  "t.ini:3: bad duration \"1.5\": needs a unit (us, ms, s or min)" },
+	{ "[scenario]\nname = t\nname = u\n[expect]\noutcome = pass\nclass = SUCCESS\n",
+	  "t.ini:3: duplicate key \"name\" (first on line 2)" },
+	{ HEAD "[rule a]\naction = drop\nx = " "0123456789012345678901234567890123456789012345678901234567890123456789"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789\n",
+	  "t.ini:8: line too long (at most 196 characters)" },
+	{ HEAD "[rule a]\naction = freeze-host-writes\nthen = disconnect\n",
+	  "t.ini:8: \"then\" needs a duration" },
+	{ HEAD "[rule a]\naction = drop\nbefore_progress = 50\ndirection = host\n",
+	  "t.ini:8: before_progress matches device replies, not host commands" },
+};
+
+START_TEST(test_bad)
+{
+	struct scenario sc;
+	char err[4096], *nl;
+	int rc;
+
+	rc = scenario_parse_string("t.ini", bad[_i].text, &sc, err, sizeof(err));
+	ck_assert_msg(rc == -1, "vector %d parsed: %s", _i, bad[_i].text);
+	nl = strchr(err, '\n');
+	ck_assert_ptr_nonnull(nl);
+	*nl = '\0';
+	ck_assert_str_eq(err, bad[_i].first);
+	ck_assert_uint_eq(sc.nrules, 0);	/* emptied on failure */
+	ck_assert_ptr_null(sc.rules);
+}
+END_TEST
+
+/* Several errors are all reported, in line order. */
+START_TEST(test_many_errors)
+{
+	struct scenario sc;
+	char err[4096];
+	const char *text = HEAD "[rule a]\naction = dorp\nduration = 5\n[rule a]\nprobability = 200\n";
+
+	ck_assert_int_eq(scenario_parse_string("m.ini", text, &sc, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "m.ini:7: unknown action"));
+	ck_assert_ptr_nonnull(strstr(err, "m.ini:8: bad duration"));
+	ck_assert_ptr_nonnull(strstr(err, "m.ini:9: duplicate rule name"));
+	ck_assert(strstr(err, "m.ini:7:") < strstr(err, "m.ini:8:"));
+}
+END_TEST
+
+/* ---- good values -------------------------------------------------------- */
+
+START_TEST(test_values)
+{
+	struct scenario sc;
+	char err[4096];
+	const struct scenario_rule *r;
+	const char *text =
+	    "; comment\n# another\n[scenario]\nname = vals\nsummary = one\n  two\nseed = 0xdeadbeef\n"
+	    "deadline = 1.5s\nimage_size = 512K\nstub = no\n"
+	    "[expect]\noutcome = recovered\nclass = SUCCESS\nmessage = a | b\n"
+	    "known_bug = https://example.org/1\n"
+	    "[rule r1]\ndirection = host\ncommand = any-flash-data, SYNC\nseq >= 5\n"
+	    "progress = 10..20\noffset = 0x1000..0x2000\nbytes <= 4096\nnth = 1, 3,\n"
+	    "  7\naction = delay\nlatency = 40ms\njitter = 25ms ; inline comment\n"
+	    "[rule r2]\nresponse-to = FLASH_END\nprobability = 0.5%\naction = inject\n"
+	    "text = \"rst:0x1 (POWERON_RESET)\\r\\n\"\n"
+	    "[rule r3]\non = client-open\nafter = 250us\nafter_rule = r1\naction = reset\nboot = spi\n"
+	    "[rule r4]\nkind = text\nburst_enter = 1\nburst_exit = 25%\naction = corrupt\nbits = 3\n"
+	    "target = any\n"
+	    "[rule r5]\naction = inject\nhex = c0 01:02\n  03\n";
+
+	ck_assert_msg(scenario_parse_string("v.ini", text, &sc, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(sc.name, "vals");
+	ck_assert_str_eq(sc.summary, "one two");
+	ck_assert_uint_eq(sc.seed, 0xdeadbeefULL);
+	ck_assert_uint_eq(sc.deadline_ns, 1500000000ULL);
+	ck_assert_uint_eq(sc.image_size, 512 * 1024);
+	ck_assert_int_eq(sc.stub, 0);
+	ck_assert_int_eq(sc.compress, -1);
+	ck_assert_int_eq(sc.outcome, SCENARIO_OUT_RECOVERED);
+	ck_assert_str_eq(sc.message, "a | b");
+	ck_assert_uint_eq(sc.nrules, 5);
+
+	r = scenario_rule_find(&sc, "r1");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->dir, SCENARIO_DIR_TO_DEVICE);
+	ck_assert(r->command[ESP_OP_FLASH_DATA / 8] & (1u << (ESP_OP_FLASH_DATA % 8)));
+	ck_assert(r->command[ESP_OP_SYNC / 8] & (1u << (ESP_OP_SYNC % 8)));
+	ck_assert(!(r->command[ESP_OP_MEM_DATA / 8] & (1u << (ESP_OP_MEM_DATA % 8))));
+	ck_assert(r->seq.set && r->seq.lo == 5 && r->seq.hi == UINT32_MAX);
+	ck_assert(r->progress.lo == 10 && r->progress.hi == 20);
+	ck_assert(r->offset.lo == 0x1000 && r->offset.hi == 0x2000);
+	ck_assert(r->bytes.lo == 0 && r->bytes.hi == 4096);
+	ck_assert_uint_eq(r->nnth, 3);
+	ck_assert_uint_eq(r->nth[2], 7);
+	ck_assert_uint_eq(r->latency_ns, 40000000);
+	ck_assert_uint_eq(r->jitter_ns, 25000000);
+
+	r = scenario_rule_find(&sc, "r2");
+	ck_assert_uint_eq(r->probability, 5000000);	/* 0.5 % in ppb */
+	ck_assert_uint_eq(r->data_len, 25);
+	ck_assert_int_eq(memcmp(r->data, "rst:0x1 (POWERON_RESET)\r\n", 25), 0);
+
+	r = scenario_rule_find(&sc, "r3");
+	ck_assert_int_eq(r->on, SCENARIO_EV_CLIENT_OPEN);
+	ck_assert_uint_eq(r->after_ns, 250000);
+	ck_assert_int_eq(r->after_rule_idx, 0);
+	ck_assert_int_eq(r->boot, SCENARIO_BOOT_SPI);
+	ck_assert(scenario_rule_timed(r));
+
+	r = scenario_rule_find(&sc, "r4");
+	ck_assert(r->burst);
+	ck_assert_uint_eq(r->burst_enter, 10000000);
+	ck_assert_uint_eq(r->burst_exit, 250000000);
+	ck_assert_uint_eq(r->burst_loss, SCENARIO_PPB_ONE);
+	ck_assert(scenario_rule_random(r));
+
+	r = scenario_rule_find(&sc, "r5");
+	ck_assert_uint_eq(r->data_len, 4);
+	ck_assert_int_eq(memcmp(r->data, "\xc0\x01\x02\x03", 4), 0);
+	scenario_free(&sc);
+}
+END_TEST
+
+static const struct {
+	const char *s;
+	int ok;
+	uint64_t ns;
+} durations[] = {
+	{ "1s", 1, 1000000000ULL }, { "1.5s", 1, 1500000000ULL }, { "40ms", 1, 40000000ULL },
+	{ "250us", 1, 250000ULL }, { "2min", 1, 120000000000ULL }, { "0.5 ms", 1, 500000ULL },
+	{ "0s", 1, 0 }, { "10", 0, 0 }, { "ms", 0, 0 }, { "1.5us", 1, 1500 }, { "1.0005us", 0, 0 },
+	{ "1h", 0, 0 }, { "2 days", 0, 0 }, { "-1s", 0, 0 }, { "1e3ms", 0, 0 }, { "100000s", 0, 0 },
+};
+
+START_TEST(test_durations)
+{
+	uint64_t ns = 99;
+	const char *why;
+	int rc = scenario_parse_duration(durations[_i].s, &ns, &why);
+
+	ck_assert_msg((rc == 0) == durations[_i].ok, "%s", durations[_i].s);
+	if (rc == 0)
+		ck_assert_uint_eq(ns, durations[_i].ns);
+	else
+		ck_assert_ptr_nonnull(why);
+}
+END_TEST
+
+START_TEST(test_percent)
+{
+	uint32_t ppb;
+
+	ck_assert_int_eq(scenario_parse_percent("2", &ppb), 0);
+	ck_assert_uint_eq(ppb, 20000000);
+	ck_assert_int_eq(scenario_parse_percent("100%", &ppb), 0);
+	ck_assert_uint_eq(ppb, SCENARIO_PPB_ONE);
+	ck_assert_int_eq(scenario_parse_percent("0", &ppb), 0);
+	ck_assert_uint_eq(ppb, 0);
+	ck_assert_int_eq(scenario_parse_percent("0.0000001", &ppb), 0);
+	ck_assert_uint_eq(ppb, 1);
+	ck_assert_int_eq(scenario_parse_percent("100.1", &ppb), -1);
+	ck_assert_int_eq(scenario_parse_percent("x", &ppb), -1);
+	ck_assert_int_eq(scenario_parse_percent("5%%", &ppb), -1);
+}
+END_TEST
+
+static Suite *
+scenario_suite(void)
+{
+	Suite *s = suite_create("scenario");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_library);
+	tcase_add_test(tc, test_write_timeout_93);
+	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_test(tc, test_many_errors);
+	tcase_add_test(tc, test_values);
+	tcase_add_loop_test(tc, test_durations, 0, (int)(sizeof(durations) / sizeof(durations[0])));
+	tcase_add_test(tc, test_percent);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(scenario_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
