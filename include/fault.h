@@ -128,6 +128,8 @@ struct fault_engine *fault_engine_new(const struct scenario *sc, int use_seed, u
 void fault_engine_free(struct fault_engine *e);	/* NULL is a no-op */
 /* The seed in use. */
 uint64_t fault_engine_seed(const struct fault_engine *e);
+/* Set the time `after` counts from (the proxy's start, on its clock). */
+void fault_engine_set_start(struct fault_engine *e, uint64_t start_ns);
 
 /*
  * Decide for one unit. Fills *out (cleared first). Returns the number of

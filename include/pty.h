@@ -56,6 +56,16 @@ ssize_t pty_write(struct pty *p, const uint8_t *buf, size_t len);
  * "Write timeout"). 0 or -1 (errno).
  */
 int pty_freeze(struct pty *p, int on);
+/*
+ * Stall the client's writes like a USB device that stopped taking data: the
+ * caller stops reading the master, and this fills the client-to-us buffer
+ * through our slave fd until only a little room is left. The client's next
+ * write then goes through (at least partly) and leaves the port
+ * non-writable, so pySerial waits in select() and raises "Write timeout"
+ * (with tcflow TCOOFF its non-blocking write would spin on EAGAIN
+ * instead). Returns the bytes of filler queued, or -1 (errno).
+ */
+ssize_t pty_stall(struct pty *p);
 /* Close the master and our slave (the client sees EIO) and remove the link. 0 or -1. */
 int pty_hangup(struct pty *p);
 /* After a hang-up: a new pair, the same link (and packet mode). 0, or -1 with err filled. */

@@ -127,6 +127,7 @@ struct session_event {
 	const char	*text;		/* human-readable, one line, no newline; valid during the callback */
 };
 
+/* Called synchronously from the feeding call; it must not feed the tracker again. */
 typedef void (*session_event_cb)(const struct session_event *ev, void *arg);
 
 /* Harness events: things the proxy / simulator knows that are not bytes. */

@@ -5,6 +5,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -31,21 +32,88 @@ check_describe(const struct scenario *sc)
 	}
 }
 
+/* One shell assignment, single-quoted. */
+static void
+check_env_var(const char *key, const char *value)
+{
+	const char *c;
+
+	printf("SCENARIO_%s='", key);
+	for (c = value != NULL ? value : ""; *c != '\0'; c++) {
+		if (*c == '\'')
+			fputs("'\\''", stdout);
+		else if (*c == '\n')
+			putchar(' ');
+		else
+			putchar(*c);
+	}
+	printf("'\n");
+}
+
+/* The scenario as shell assignments, for test harnesses (eval "$(sliptap check -e F)"). */
+static void
+check_env(const struct scenario *sc)
+{
+	char buf[64];
+	size_t i, len = 0;
+	char *rules;
+
+	check_env_var("NAME", sc->name);
+	check_env_var("SUMMARY", sc->summary);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)sc->seed);
+	check_env_var("SEED", sc->have_seed ? buf : "");
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)((sc->deadline_ns + 999999999ULL) / 1000000000ULL));
+	check_env_var("DEADLINE", sc->have_deadline ? buf : "");
+	check_env_var("CHIP", sc->chip);
+	check_env_var("TRANSPORT", sc->transport);
+	check_env_var("CLIENT", sc->client);
+	check_env_var("STUB", sc->stub < 0 ? "" : sc->stub ? "yes" : "no");
+	check_env_var("COMPRESS", sc->compress < 0 ? "" : sc->compress ? "yes" : "no");
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)sc->image_size);
+	check_env_var("IMAGE_SIZE", sc->image_size ? buf : "");
+	snprintf(buf, sizeof(buf), "%u", sc->baud);
+	check_env_var("BAUD", sc->baud ? buf : "");
+	snprintf(buf, sizeof(buf), "%u", sc->change_baud);
+	check_env_var("CHANGE_BAUD", sc->change_baud ? buf : "");
+	check_env_var("OUTCOME", scenario_outcome_name(sc->outcome));
+	check_env_var("CLASS", sc->class);
+	check_env_var("MESSAGE", sc->message);
+	check_env_var("KNOWN_BUG", sc->known_bug);
+	snprintf(buf, sizeof(buf), "%d", sc->last_progress);
+	check_env_var("LAST_PROGRESS", sc->last_progress >= 0 ? buf : "");
+	for (i = 0; i < sc->nrules; i++)
+		len += strlen(sc->rules[i].name) + 1;
+	rules = xcalloc(1, len + 1);
+	for (i = 0; i < sc->nrules; i++) {
+		if (sc->rules[i].optional)
+			continue;
+		if (*rules != '\0')
+			strcat(rules, " ");
+		strcat(rules, sc->rules[i].name);
+	}
+	check_env_var("RULES", rules);
+	free(rules);
+}
+
 static int
 cmd_check_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "env", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct scenario sc;
 	char err[8192];
-	int ch, i, quiet = 0, verbose = 0, bad = 0;
+	int ch, i, quiet = 0, verbose = 0, env = 0, bad = 0;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "qv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "eqv", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'e':
+			env = 1;
+			break;
 		case 'q':
 			quiet = 1;
 			break;
@@ -66,6 +134,11 @@ cmd_check_exec(int argc, char **argv)
 			bad++;
 			continue;
 		}
+		if (env) {
+			check_env(&sc);
+			scenario_free(&sc);
+			continue;
+		}
 		if (!quiet)
 			printf("%s: ok (%zu rule%s)\n", argv[i], sc.nrules, sc.nrules == 1 ? "" : "s");
 		if (verbose)
@@ -77,7 +150,7 @@ cmd_check_exec(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_check_entry = {
-	"check", "[-qv] FILE...",
+	"check", "[-eqv] FILE...",
 	"validate scenario files without running them",
 	"Parses each scenario file strictly (see sliptap-scenario(5)): unknown\n"
 	"sections and keys, durations without a unit, percentages outside 0..100,\n"
@@ -88,6 +161,9 @@ const struct cmd_entry cmd_check_entry = {
 	"Options:\n"
 	"  -q, --quiet     print only errors\n"
 	"  -v, --verbose   also list each file's rules, actions and expectation\n"
+	"  -e, --env       print each valid file as shell assignments (SCENARIO_NAME=...,\n"
+	"                  SCENARIO_CLASS, _OUTCOME, _MESSAGE, _RULES, ...) for test\n"
+	"                  harnesses: eval \"$(sliptap check -e FILE)\"\n"
 	"\n"
 	"Exit status: 0 when every file is valid, 1 when any is not, 2 on usage errors.\n",
 	cmd_check_exec

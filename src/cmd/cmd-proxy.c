@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "util.h"
 #include "../proxy/proxy.h"
+#include "../proxy/proxy-fault.h"
 
 static const char cmd_proxy_help[] =
 "Sit between a flashing tool (esptool, esptool-js, idf.py, PlatformIO) and a\n"
@@ -37,7 +38,16 @@ static const char cmd_proxy_help[] =
 "                         --before no_reset through a pty, which has no DTR/RTS\n"
 "  --pcap FILE            capture everything (pcap; tshark/Wireshark decode it\n"
 "                         with docs/sliptap.lua; `sliptap dump FILE` prints it)\n"
-"  --scenario FILE        inject the faults of a scenario file\n"
+"  --scenario FILE        inject the faults of a scenario file (see\n"
+"                         sliptap-scenario(5); `sliptap check` validates it);\n"
+"                         the seed is printed at start and stored in the\n"
+"                         capture, each fired rule is a FAULT record, and at\n"
+"                         exit each rule's count is printed (NOT_TRIGGERED for\n"
+"                         rules that never fired)\n"
+"  --seed N               override the scenario's seed (without either, a random\n"
+"                         seed is picked and printed)\n"
+"  --pin OUT.ini          at exit, write the scenario with every probabilistic\n"
+"                         rule pinned to the positions where it fired (nth)\n"
 "  --json-events          print one JSON object per session event on stdout\n"
 "  --quiet                no status line and no notices on stderr\n"
 "\n"
@@ -59,6 +69,8 @@ static const struct option cmd_proxy_opts[] = {
 	{ "reset", required_argument, NULL, 'r' },
 	{ "pcap", required_argument, NULL, 'w' },
 	{ "scenario", required_argument, NULL, 's' },
+	{ "seed", required_argument, NULL, 'S' },
+	{ "pin", required_argument, NULL, 'P' },
 	{ "json-events", no_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -88,12 +100,14 @@ cmd_proxy_exec(int argc, char **argv)
 {
 	struct proxy_config cfg;
 	struct proxy *p;
-	const char *scenario = NULL;
-	char err[1024], *cmdline;
+	struct proxy_fault_config fcfg;
+	struct proxy_fault *pf = NULL;
+	char err[8192], *cmdline;
 	uint32_t u;
 	int ch, rc;
 
 	memset(&cfg, 0, sizeof(cfg));
+	memset(&fcfg, 0, sizeof(fcfg));
 	cfg.baud = 115200;
 	cfg.reset = PROXY_RESET_NONE;
 	optind = 1;
@@ -123,7 +137,13 @@ cmd_proxy_exec(int argc, char **argv)
 			cfg.pcap = optarg;
 			break;
 		case 's':
-			scenario = optarg;
+			fcfg.scenario = optarg;
+			break;
+		case 'S':
+			fcfg.seed = optarg;
+			break;
+		case 'P':
+			fcfg.pin = optarg;
 			break;
 		case 'j':
 			cfg.json_events = 1;
@@ -146,10 +166,17 @@ cmd_proxy_exec(int argc, char **argv)
 	 * SCENARIO SEAM: the fault engine attaches here, after proxy_new and
 	 * before proxy_run, with proxy_set_hooks() (see src/proxy/proxy.h).
 	 */
-	if (scenario != NULL) {
-		fprintf(stderr, "sliptap proxy: --scenario %s: the fault engine is not built into "
-		    "this sliptap yet\n", scenario);
-		return 1;
+	if ((fcfg.seed != NULL || fcfg.pin != NULL) && fcfg.scenario == NULL) {
+		fprintf(stderr, "sliptap proxy: --seed and --pin need --scenario\n");
+		return 2;
+	}
+	if (fcfg.scenario != NULL) {
+		fcfg.quiet = cfg.quiet;
+		if ((pf = proxy_fault_new(&fcfg, err, sizeof(err))) == NULL) {
+			fputs(err, stderr);
+			return 1;
+		}
+		cfg.start_extra = proxy_fault_start_extra(pf);
 	}
 
 	cmdline = cmd_proxy_cmdline(argc, argv);
@@ -158,10 +185,16 @@ cmd_proxy_exec(int argc, char **argv)
 	if (p == NULL) {
 		fprintf(stderr, "sliptap proxy: %s\n", err);
 		free(cmdline);
+		proxy_fault_free(pf);
 		return 1;
 	}
+	if (pf != NULL)
+		proxy_fault_attach(pf, p);
 	rc = proxy_run(p);
 	proxy_free(p);
+	if (pf != NULL && proxy_fault_finish(pf) != 0 && rc == 0)
+		rc = 1;
+	proxy_fault_free(pf);
 	free(cmdline);
 	return rc;
 }
@@ -169,7 +202,7 @@ cmd_proxy_exec(int argc, char **argv)
 const struct cmd_entry cmd_proxy_entry = {
 	"proxy",
 	"[--link PATH] [--rfc2217 ADDR:PORT] [--baud N] [--reset MODE] [--pcap FILE] "
-	    "[--scenario FILE] [--json-events] [--quiet] DEVICE",
+	    "[--scenario FILE [--seed N] [--pin OUT.ini]] [--json-events] [--quiet] DEVICE",
 	"forward a flashing session byte-exact, decode, capture, inject faults",
 	cmd_proxy_help,
 	cmd_proxy_exec

@@ -49,9 +49,9 @@ static const char cmd_sim_help[] =
 "                         reset into download mode (default 9s, the ESP-IDF\n"
 "                         bootloader's); esptool >= 4.6.1 disables it\n"
 "  --no-wdt               no watchdog\n"
-"  --vanish-after DUR     after the watchdog reset the port is frozen (writes\n"
-"                         block) and hung up after DUR (default 12s, past\n"
-"                         pySerial's 10 s write timeout)\n"
+"  --vanish-after DUR     after the watchdog reset the port stalls (the client's\n"
+"                         next write blocks) and is hung up after DUR (default\n"
+"                         12s, past pySerial's 10 s write timeout)\n"
 "  --reenumerate-after DUR  then the pty comes back under the same link after\n"
 "                         DUR (default 1s), booting from flash\n"
 "  --log FILE             log to FILE instead of stderr\n"
@@ -70,6 +70,7 @@ struct cmd_sim {
 	int verbose;
 	/* USB detach sequence */
 	int detach_pending;
+	int stalled;			/* device gone: we stop reading the client */
 	uint64_t hangup_at, reattach_at;
 	uint64_t vanish_ns, reenum_ns;
 	uint32_t client_baud;
@@ -174,14 +175,17 @@ cmd_sim_link_timers(struct cmd_sim *cs, uint64_t now)
 	char err[256];
 
 	if (cs->detach_pending) {
+		ssize_t n;
+
 		cs->detach_pending = 0;
-		if (pty_freeze(cs->pty, 1) < 0)
-			cmd_sim_logf(cs, "tcflow TCOOFF: %s", strerror(errno));
+		cs->stalled = 1;
+		if ((n = pty_stall(cs->pty)) < 0)
+			cmd_sim_logf(cs, "stalling the port: %s", strerror(errno));
 		cs->hangup_at = now + cs->vanish_ns;
 		if (cs->hangup_at == 0)
 			cs->hangup_at = 1;
-		cmd_sim_logf(cs, "port frozen (client writes block); hang-up in %.3f s",
-		    (double)cs->vanish_ns / SIM_NS);
+		cmd_sim_logf(cs, "port stalled (%zd bytes of filler: the client's next write "
+		    "blocks); hang-up in %.3f s", n, (double)cs->vanish_ns / SIM_NS);
 	}
 	if (cs->hangup_at != 0 && now >= cs->hangup_at) {
 		cs->hangup_at = 0;
@@ -194,6 +198,7 @@ cmd_sim_link_timers(struct cmd_sim *cs, uint64_t now)
 	}
 	if (cs->reattach_at != 0 && now >= cs->reattach_at) {
 		cs->reattach_at = 0;
+		cs->stalled = 0;
 		if (pty_reopen(cs->pty, err, sizeof(err)) < 0) {
 			cmd_sim_logf(cs, "re-enumeration failed: %s", err);
 			cmd_sim_quit = SIGTERM;
@@ -253,7 +258,7 @@ cmd_sim_loop(struct cmd_sim *cs)
 		if (fd >= 0) {
 			pfd.fd = fd;
 			pfd.events = 0;
-			if (sim_device_input_room(cs->dev) > 0)
+			if (sim_device_input_room(cs->dev) > 0 && !cs->stalled)
 				pfd.events |= POLLIN;
 			if (olen > 0)
 				pfd.events |= POLLOUT;

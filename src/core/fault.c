@@ -180,6 +180,12 @@ fault_engine_seed(const struct fault_engine *e)
 	return e->seed;
 }
 
+void
+fault_engine_set_start(struct fault_engine *e, uint64_t start_ns)
+{
+	e->start_ns = start_ns;
+}
+
 /* ---- Classifying a unit ---------------------------------------------- */
 
 static int

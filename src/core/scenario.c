@@ -40,7 +40,8 @@ const char *const scenario_classes[] = {
 	"UNSUPPORTED_IN_SDM", "SUCCESS", NULL
 };
 
-static const char *const scenario_action_names[SCENARIO_ACT_COUNT] = {
+/* NULL-terminated: scenario_lookup walks them. */
+static const char *const scenario_action_names[SCENARIO_ACT_COUNT + 1] = {
 	[SCENARIO_ACT_NONE] = "none",
 	[SCENARIO_ACT_PASS] = "pass",
 	[SCENARIO_ACT_DROP] = "drop",
@@ -59,7 +60,7 @@ static const char *const scenario_action_names[SCENARIO_ACT_COUNT] = {
 	[SCENARIO_ACT_FREEZE] = "freeze-host-writes",
 };
 
-static const char *const scenario_event_names[SCENARIO_EV_COUNT] = {
+static const char *const scenario_event_names[SCENARIO_EV_COUNT + 1] = {
 	[SCENARIO_EV_NONE] = "none",
 	[SCENARIO_EV_CLIENT_OPEN] = "client-open",
 	[SCENARIO_EV_FIRST_SYNC] = "first-sync",
@@ -77,6 +78,7 @@ static const char *const scenario_outcome_names[] = {
 	[SCENARIO_OUT_HANG] = "hang",
 	[SCENARIO_OUT_SILENT_CORRUPTION] = "silent-corruption",
 	[SCENARIO_OUT_NOT_TRIGGERED] = "not-triggered",
+	NULL
 };
 
 /* Op families accepted wherever op names are. */
@@ -747,8 +749,8 @@ static const struct {
 } scenario_rkeys[RK_COUNT_] = {
 	[RK_DIRECTION] = { "direction", 0, 0, 0 },
 	[RK_KIND] = { "kind", 0, 0, 0 },
-	[RK_COMMAND] = { "command", 0, 0, 0 },
-	[RK_RESPONSE_TO] = { "response_to", 0, 0, 0 },
+	[RK_COMMAND] = { "command", 0, 1, 0 },
+	[RK_RESPONSE_TO] = { "response_to", 0, 1, 0 },
 	[RK_SEQ] = { "seq", 0, 0, 1 },
 	[RK_PROGRESS] = { "progress", 0, 0, 1 },
 	[RK_BEFORE_PROGRESS] = { "before_progress", 0, 0, 0 },
@@ -1146,6 +1148,20 @@ scenario_key_rule(struct scenario_parser *p, const char *key, char op, const cha
 
 		if (!scenario_rkeys[k].multiline) {
 			scenario_error(p, p->line, "indented line continues \"%s\"; remove the indentation", key);
+			return 0;
+		}
+		if (k == RK_COMMAND || k == RK_RESPONSE_TO) {
+			struct scenario_kv *kv = &r->kv[r->nkv - 1];
+			uint8_t more[32], *map = k == RK_COMMAND ? r->command : r->response_to;
+			char *j;
+			size_t b;
+
+			if (scenario_parse_ops(p, value, more) == 0)
+				for (b = 0; b < sizeof(more); b++)
+					map[b] |= more[b];
+			xasprintf(&j, "%s\n    %s", kv->value, value);
+			free(kv->value);
+			kv->value = j;
 			return 0;
 		}
 		if (k == RK_NTH) {
@@ -2031,7 +2047,7 @@ scenario_event_name(enum scenario_event ev)
 const char *
 scenario_outcome_name(enum scenario_outcome o)
 {
-	return (unsigned)o < nitems(scenario_outcome_names) ? scenario_outcome_names[o] : "?";
+	return (unsigned)o < nitems(scenario_outcome_names) - 1 ? scenario_outcome_names[o] : "?";
 }
 
 const char *

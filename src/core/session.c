@@ -922,16 +922,16 @@ session_response(struct session *s, const struct esp_packet *p, uint64_t now)
 			return;
 		}
 		s->st.error = 1;
-		if (c.has_seq)
-			session_anomaly(s, SESSION_FROM_DEVICE, now, SESSION_AN_ERROR_STATUS, p->op,
-			    c.seq, "%s seq %u failed: status %u error 0x%02x %s",
-			    session_opname(p->op), c.seq, status, error,
-			    ename != NULL ? ename : "(unknown)");
-		else
-			session_anomaly(s, SESSION_FROM_DEVICE, now, SESSION_AN_ERROR_STATUS, p->op,
-			    0, "%s failed: status %u error 0x%02x %s", session_opname(p->op),
-			    status, error, ename != NULL ? ename : "(unknown)");
-		/* ev.status/error for the anomaly are in the COMMAND_DONE just sent. */
+		session_text(s, "%s%s failed: status %u error 0x%02x %s", session_opname(p->op),
+		    seqtxt, status, error, ename != NULL ? ename : "(unknown)");
+		session_init_event(s, &ev, SESSION_EV_ANOMALY, SESSION_FROM_DEVICE, now);
+		ev.anomaly = SESSION_AN_ERROR_STATUS;
+		ev.op = p->op;
+		ev.seq = c.seq;
+		ev.status = status;
+		ev.error = error;
+		ev.value = p->value;
+		session_emit(s, &ev);
 		if (p->op == ESP_OP_FLASH_BEGIN || p->op == ESP_OP_FLASH_DEFL_BEGIN)
 			s->st.region.active = 0;
 		return;
@@ -1022,8 +1022,13 @@ session_read_flash_frame(struct session *s, enum session_dir dir, const uint8_t 
 	struct session_state *st = &s->st;
 
 	if (dir == SESSION_FROM_HOST) {
-		if (len != 4)
+		if (len != 4) {
+			/* a new command: the host gave up on the read */
+			st->reading = 0;
+			session_note(s, dir, now, "READ_FLASH abandoned after %llu of %u bytes",
+			    (unsigned long long)st->read_bytes, st->read_length);
 			return 0;
+		}
 		st->read_acks++;
 		return 1;
 	}
@@ -1093,10 +1098,14 @@ session_line(struct session *s, uint64_t now)
 		int download = strstr(l, "DOWNLOAD") != NULL;
 
 		if (s->st.phase != SESSION_PHASE_CONNECTING || s->st.stub) {
+			/* A reset after flashing ends the session, whatever it boots into. */
+			int flashed = s->st.regions_done > 0 &&
+			    s->st.phase >= SESSION_PHASE_FLASHING;
+
 			session_chip_reset(s);
-			session_set_phase(s, s->st.regions_done > 0 && !download ?
-			    SESSION_PHASE_DONE : SESSION_PHASE_CONNECTING, SESSION_FROM_DEVICE,
-			    now, "boot log: the chip reset");
+			session_set_phase(s, flashed ? SESSION_PHASE_DONE :
+			    SESSION_PHASE_CONNECTING, SESSION_FROM_DEVICE, now,
+			    "boot log: the chip reset");
 		}
 		session_note(s, SESSION_FROM_DEVICE, now, "boot: %s%s", l, download ? "" :
 		    strstr(l, "boot:") != NULL ? " (not download mode: IO0 not held low?)" : "");

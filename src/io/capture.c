@@ -309,8 +309,9 @@ capture_kv_next(const char *text, size_t len, size_t *pos, char *key, size_t key
 	int h1, h2;
 	char c;
 
-#define KV_KEY(ch) do { if (k + 1 < keylen) key[k++] = (ch); } while (0)
-#define KV_VAL(ch) do { if (v + 1 < valuelen) value[v++] = (ch); } while (0)
+	/* Evaluate ch exactly once: callers pass text[i++]. */
+#define KV_KEY(ch) do { char ch_ = (ch); if (k + 1 < keylen) key[k++] = ch_; } while (0)
+#define KV_VAL(ch) do { char ch_ = (ch); if (v + 1 < valuelen) value[v++] = ch_; } while (0)
 	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n'))
 		i++;
 	if (i >= len) {
@@ -521,24 +522,25 @@ capture_emit(struct capture *c, uint64_t ts_ns, size_t len)
 static uint32_t
 capture_decoded_len(const uint8_t *raw, size_t len)
 {
-	size_t i = 0, end = len;
-	uint32_t n = 0;
+	const uint8_t *p, *end, *db;
+	size_t n;
 
-	if (i < end && raw[i] == SLIP_END)
-		i++;
-	if (end > i && raw[end - 1] == SLIP_END)
+	p = raw;
+	end = raw + len;
+	if (p < end && *p == SLIP_END)
+		p++;
+	if (end > p && end[-1] == SLIP_END)
 		end--;
-	for (; i < end; i++) {
-		if (raw[i] == SLIP_ESC && i + 1 < end) {
-			if (raw[i + 1] == SLIP_ESC_END || raw[i + 1] == SLIP_ESC_ESC)
-				n++;
-			else
-				n += 2;
-			i++;
-		} else
-			n++;
+	n = (size_t)(end - p);
+	/* Only escapes shrink the body: find them with memchr (this is the hot path). */
+	while (p < end && (db = memchr(p, SLIP_ESC, (size_t)(end - p))) != NULL) {
+		if (db + 1 >= end)
+			break;		/* a DB right before the closing C0 is kept */
+		if (db[1] == SLIP_ESC_END || db[1] == SLIP_ESC_ESC)
+			n--;		/* DB DC / DB DD: one body byte */
+		p = db + 2;		/* a bad escape keeps both bytes; the next is not reinterpreted */
 	}
-	return n;
+	return (uint32_t)n;
 }
 
 static int

@@ -152,6 +152,11 @@ struct proxy {
 	const struct proxy_unit *cur_unit;	/* the unit in the filter */
 	int		 cur_rec;	/* its record type (proxy.c's enum proxy_rec) */
 	int		 stop_signal;
+	/* Session notes produced while a unit is decoded are written after its record. */
+	int		 deferring;
+	char		*deferred[32];
+	int		 ndeferred;
+	uint64_t	 rec_wall;	/* timestamp for records of the current read, 0 = now */
 	int		 sync_seen;	/* a SYNC since the client opened */
 	int		 reset_done;	/* --reset ran since the client opened */
 	uint32_t	 pending_baud;	/* CHANGE_BAUDRATE acked: apply once d2h written past mark */

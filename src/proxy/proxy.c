@@ -147,7 +147,21 @@ proxy_record(struct proxy *p, unsigned code, int capdir, const char *text)
 {
 	if (p->cap == NULL || p->capture_failed)
 		return;
-	proxy_capture_check(p, capture_write_event(p->cap, loop_wallclock(), capdir, code, text));
+	proxy_capture_check(p, capture_write_event(p->cap,
+	    p->rec_wall != 0 ? p->rec_wall : loop_wallclock(), capdir, code, text));
+}
+
+static void
+proxy_flush_deferred(struct proxy *p)
+{
+	int i;
+
+	p->deferring = 0;
+	for (i = 0; i < p->ndeferred; i++) {
+		proxy_record(p, CAPTURE_EV_SESSION, CAPTURE_DIR_NONE, p->deferred[i]);
+		free(p->deferred[i]);
+	}
+	p->ndeferred = 0;
 }
 
 void
@@ -584,6 +598,8 @@ proxy_first_sync(struct proxy *p, const struct slip_event *ev)
 	}
 }
 
+static void proxy_slip_unit(struct proxy *, struct proxy_stream *, const struct slip_event *);
+
 static void
 proxy_slip_cb(const struct slip_event *ev, void *arg)
 {
@@ -591,8 +607,18 @@ proxy_slip_cb(const struct slip_event *ev, void *arg)
 	struct proxy *p = s->proxy;
 	enum session_dir sd = s->dir == PROXY_H2D ? SESSION_FROM_HOST : SESSION_FROM_DEVICE;
 
-	/* The tracker first, so the unit's state includes it. */
+	/* The tracker first, so the unit's state includes it; its notes follow the unit's record. */
+	p->deferring = 1;
+	p->rec_wall = s->wall;
 	session_slip_event(p->session, sd, ev, s->now);
+	proxy_slip_unit(p, s, ev);
+	proxy_flush_deferred(p);
+	p->rec_wall = 0;
+}
+
+static void
+proxy_slip_unit(struct proxy *p, struct proxy_stream *s, const struct slip_event *ev)
+{
 	switch (ev->type) {
 	case SLIP_EV_BAD_ESCAPE:
 		if (p->cap != NULL && !p->capture_failed)
@@ -733,16 +759,20 @@ proxy_session_cb(const struct session_event *sev, void *arg)
 		capture_kv_adds(&kv, "anomaly", session_anomaly_name(sev->anomaly));
 		break;
 	case SESSION_EV_NOTE:
-		capture_kv_adds(&kv, "note", "");
+		if (sev->text != NULL)
+			capture_kv_adds(&kv, "note", sev->text);
 		break;
 	default:
 		kv.len = 0;	/* commands and responses are in the frames already */
 		break;
 	}
 	if (kv.len > 0) {
-		if (sev->text != NULL)
+		if (sev->text != NULL && sev->type != SESSION_EV_NOTE)
 			capture_kv_adds(&kv, "text", sev->text);
-		proxy_record(p, CAPTURE_EV_SESSION, CAPTURE_DIR_NONE, kv.buf);
+		if (p->deferring && p->ndeferred < (int)nitems(p->deferred))
+			p->deferred[p->ndeferred++] = xstrdup(kv.buf);
+		else
+			proxy_record(p, CAPTURE_EV_SESSION, CAPTURE_DIR_NONE, kv.buf);
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = PROXY_EV_SESSION;
@@ -1008,6 +1038,12 @@ proxy_new(const struct proxy_config *cfg, char *err, size_t errlen)
 		capture_kv_add(&kv, "baud", "%u", p->cfg.baud);
 		if (p->cfg.cmdline != NULL)
 			capture_kv_adds(&kv, "cmd", p->cfg.cmdline);
+		if (p->cfg.start_extra != NULL &&
+		    kv.len + 1 + strlen(p->cfg.start_extra) < sizeof(kv.buf)) {
+			kv.buf[kv.len++] = ' ';
+			memcpy(kv.buf + kv.len, p->cfg.start_extra, strlen(p->cfg.start_extra) + 1);
+			kv.len += strlen(p->cfg.start_extra);
+		}
 		proxy_capture_check(p, capture_write_start(p->cap, loop_wallclock(), kv.buf));
 		proxy_eventf(p, CAPTURE_EV_PORT_OPEN, CAPTURE_DIR_NONE, "side=device port=%s baud=%u",
 		    p->dev.name, p->dev.baud);

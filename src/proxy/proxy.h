@@ -153,6 +153,7 @@ struct proxy_config {
 	int		 json_events;	/* --json-events */
 	int		 quiet;		/* --quiet: no status line, no notices */
 	const char	*cmdline;	/* for the capture's START event */
+	const char	*start_extra;	/* more logfmt fields for START (scenario=, seed=) or NULL */
 };
 
 /*

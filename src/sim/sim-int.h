@@ -21,6 +21,7 @@
 #define SIM_OUT_MAX		(4 * 1024 * 1024)	/* output kept for a slow or absent reader */
 #define SIM_EN_RC_NS		(2 * SIM_NS_PER_MS)	/* EN rise time: IO0 sampled then */
 #define SIM_APP_TICK_NS		(1000 * SIM_NS_PER_MS)	/* app heartbeat / invalid-header loop */
+#define SIM_WDT_GRACE_NS	(1000 * SIM_NS_PER_MS)	/* longest wait for a packet boundary */
 #define SIM_RTC_SLOW_HZ		136000	/* RTC slow clock (RC_SLOW): WDT config units */
 
 /* Fixed register read of a chip (eFuses, magic, ...). */

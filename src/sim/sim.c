@@ -675,6 +675,7 @@ static void
 sim_process_input(struct sim_device *dev)
 {
 	size_t n = dev->in.len;
+	uint64_t arrived = 0, saved_now;
 
 	if (dev->dec_reset) {
 		slip_decoder_free(dev->dec);
@@ -694,7 +695,14 @@ sim_process_input(struct sim_device *dev)
 		uint64_t pending = (dev->in_wire - dev->now + bns - 1) / bns;
 
 		n = pending >= n ? 0 : n - (size_t)pending;
-	}
+		arrived = dev->in_wire - pending * bns;
+	} else if (dev->cfg.pace)
+		arrived = dev->in_wire;
+	/* Replies start when the command's last byte came in, not when we looked. */
+	if (arrived > dev->now || arrived == 0)
+		arrived = dev->now;
+	saved_now = dev->now;
+	dev->now = arrived;
 	while (n > 0) {
 		/* Feed in slices: a reply may change state (reset, stub) mid-stream. */
 		size_t chunk = n > 4096 ? 4096 : n;
@@ -719,6 +727,7 @@ sim_process_input(struct sim_device *dev)
 	}
 	if (dev->state == SIM_STATE_STUB && dev->rd.active)
 		sim_stub_read_pump(dev);
+	dev->now = saved_now;
 }
 
 /* ---- public API ---- */
@@ -895,8 +904,8 @@ sim_wdt_fire(struct sim_device *dev)
 	dev->stats.wdt_fires++;
 	sim_log(dev, "RTC watchdog fired: chip reset (RTCWDT_RTC_RST)");
 	if (dev->cfg.transport == SIM_TRANSPORT_USB_JTAG) {
+		/* Replies already on their way still reach the host; nothing new will. */
 		sim_loader_reset(dev);
-		sim_buf_drop(&dev->out, dev->out.len);
 		dev->state = SIM_STATE_DETACHED;
 		sim_log(dev, "USB-Serial/JTAG device detached by the reset");
 		sim_event(dev, SIM_EV_DETACH);
@@ -915,9 +924,17 @@ sim_device_tick(struct sim_device *dev, uint64_t now)
 		dev->boot_at = 0;
 		sim_boot(dev, SIM_RST_POWERON, io0_low ? SIM_BOOT_DOWNLOAD : SIM_BOOT_SPI);
 	}
-	if (dev->wdt_armed && now >= dev->wdt_deadline && dev->state != SIM_STATE_DETACHED)
-		sim_wdt_fire(dev);
 	sim_process_input(dev);
+	/*
+	 * The reset is taken at a packet boundary, right after a command was
+	 * answered and before the host has the answer: what the host sees is
+	 * its next write stalling (over USB the device stops taking data), not
+	 * a lost reply. An idle host gets the reset after a grace period.
+	 */
+	if (dev->wdt_armed && now >= dev->wdt_deadline && dev->state != SIM_STATE_DETACHED &&
+	    ((dev->in.len == 0 && !slip_decoder_in_frame(dev->dec) && dev->out.len > 0) ||
+	    now >= dev->wdt_deadline + SIM_WDT_GRACE_NS))
+		sim_wdt_fire(dev);
 	if (dev->state == SIM_STATE_APP && now >= dev->app_next) {
 		char line[96];
 
@@ -940,8 +957,14 @@ sim_device_next_deadline(const struct sim_device *dev)
 
 	if (dev->boot_at != 0 && dev->boot_at < d)
 		d = dev->boot_at;
-	if (dev->wdt_armed && dev->state != SIM_STATE_DETACHED && dev->wdt_deadline < d)
-		d = dev->wdt_deadline;
+	if (dev->wdt_armed && dev->state != SIM_STATE_DETACHED) {
+		/* due but waiting for a packet boundary: input wakes us, or the grace ends */
+		uint64_t t = dev->wdt_deadline > dev->now ? dev->wdt_deadline :
+		    dev->wdt_deadline + SIM_WDT_GRACE_NS;
+
+		if (t < d)
+			d = t;
+	}
 	if (dev->state == SIM_STATE_APP && dev->app_next < d)
 		d = dev->app_next;
 	if (dev->cfg.pace && dev->in.len > 0 && dev->in_wire < d)

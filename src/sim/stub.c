@@ -9,8 +9,8 @@
  *
  * Follows the reply formats of esptool's flasher stub (flasher_stub/ in
  * esptool 3.3: stub_flasher.c cmd_loop, stub_commands.c, stub_write_flash.c);
- * no code is taken from it. As the newer stubs esptool-js uses, SYNC gets
- * one reply (value 0), not eight.
+ * no code is taken from it. SYNC gets eight replies (value 0), as the
+ * ROM's.
  */
 #include <string.h>
 
@@ -220,7 +220,14 @@ sim_stub_command(struct sim_device *dev, const struct esp_packet *pkt)
 	switch (pkt->op) {
 	case ESP_OP_SYNC:
 		err = sim_is_sync_payload(pkt) ? 0 : ESP_STUB_BAD_DATA_LEN;
-		sim_stub_reply(dev, pkt->op, err);
+		/*
+		 * Eight replies like the ROM, value 0 (esptool-legacy-flasher-stub
+		 * cmd_loop, as esptool 4.x and esptool-js ship it): a client
+		 * reconnecting to a stub left running reads all eight
+		 * ("Stub is already running"), one alone fails its sync.
+		 */
+		for (i = 0; i < (err == 0 ? 8u : 1u); i++)
+			sim_stub_reply(dev, pkt->op, err);
 		break;
 	case ESP_OP_READ_REG:
 		if ((err = sim_stub_len(pkt, 4)) == 0)

@@ -185,7 +185,7 @@ e2e_stop_sim() {
 }
 
 # e2e_start_proxy [PROXY ARGS...] DEVICE — start `sliptap proxy --link L ARGS`
-# and wait for its link and its first stdout line. Sets PROXY_PID,
+# and wait for its link and its "sliptap proxy: ready ..." line. Sets PROXY_PID,
 # PROXY_LINK, PROXY_OUT, PROXY_ERR, PROXY_READY.
 e2e_start_proxy() {
 	e2e_need_sliptap
@@ -196,12 +196,12 @@ e2e_start_proxy() {
 	"$SLIPTAP" proxy --link "$PROXY_LINK" "$@" >"$PROXY_OUT" 2>"$PROXY_ERR" &
 	PROXY_PID=$!
 	E2E_PIDS="$E2E_PIDS $PROXY_PID"
-	if ! e2e_wait_line "$PROXY_OUT" '.' "$PROXY_PID" || [ ! -e "$PROXY_LINK" ]; then
+	if ! e2e_wait_line "$PROXY_OUT" '^sliptap proxy: ready' "$PROXY_PID" || [ ! -e "$PROXY_LINK" ]; then
 		echo "proxy did not get ready: $SLIPTAP proxy --link $PROXY_LINK $*"
 		sed 's/^/  proxy: /' "$PROXY_OUT" "$PROXY_ERR"
 		e2e_fail "proxy did not start"
 	fi
-	PROXY_READY=$(head -n 1 "$PROXY_OUT")
+	PROXY_READY=$(grep -m 1 '^sliptap proxy: ready' "$PROXY_OUT")
 	echo "$PROXY_READY"
 }
 

@@ -31,15 +31,17 @@ done
 w=$(e2e_tmpdir work)
 img="$w/app.bin"
 # Random bytes: deflate cannot shorten the write.
-head -c 262144 /dev/urandom >"$img"
+head -c 524288 /dev/urandom >"$img"
 
 # The watchdog is armed when the sim comes up (a USB core reset into
-# download mode); the paced write at 460800 baud takes several times longer.
-WDT=2s
-sim_args="--transport usb-jtag --boot download --pace --wdt-timeout $WDT"
+# download mode). Connecting takes well under its 4 s, the paced 512 KB
+# write at 460800 baud about 11 s, so it fires mid-write unless the host
+# disabled it. The port stays frozen (writes block) long past pySerial's
+# 10 s write timeout plus esptool's 3 s wait for the lost block's ack.
+sim_args="--transport usb-jtag --boot download --pace --wdt-timeout 4s --vanish-after 60s"
 
 flash_once() { # ESPTOOL LOG
-	e2e_start_sim esp32s3 --flash "$w/flash.bin" $sim_args
+	e2e_start_sim esp32s3 --flash "$(e2e_tmpdir flash)/flash.bin" $sim_args
 	e2e_run "$2" e2e_esptool "$1" --chip esp32s3 --port "$SIM_LINK" --baud 460800 \
 	    --before no_reset --after no_reset --no-stub write_flash 0x10000 "$img"
 	_rc=$?

@@ -616,6 +616,17 @@ START_TEST(test_kv)
 	ck_assert_str_eq(key, "x");
 	ck_assert_str_eq(val, "unterminated");
 
+	/* Keys and values longer than the buffers are clipped, and the scan goes on. */
+	pos = 0;
+	ck_assert(capture_kv_next("a_very_long_key_indeed=and_a_long_value next=1", 46, &pos,
+	    key, 8, val, 6));
+	ck_assert_str_eq(key, "a_very_");
+	ck_assert_str_eq(val, "and_a");
+	ck_assert(capture_kv_next("a_very_long_key_indeed=and_a_long_value next=1", 46, &pos,
+	    key, 8, val, 6));
+	ck_assert_str_eq(key, "next");
+	ck_assert_str_eq(val, "1");
+
 	/* Overflow drops whole fields. */
 	capture_kv_init(&kv);
 	memset(val, 'v', 200);

@@ -25,6 +25,7 @@ struct tap {
 	uint64_t	 now;
 	int		 count[SESSION_EV_NOTE + 1];
 	enum session_anomaly anomalies[64];
+	uint8_t		 anomaly_error[64];
 	char		 anomaly_text[64][160];
 	int		 nanomalies;
 	char		 (*lines)[48];
@@ -57,6 +58,7 @@ tap_cb(const struct session_event *ev, void *arg)
 	case SESSION_EV_ANOMALY:
 		ck_assert_int_lt(t->nanomalies, 64);
 		snprintf(t->anomaly_text[t->nanomalies], sizeof(t->anomaly_text[0]), "%s", ev->text);
+		t->anomaly_error[t->nanomalies] = ev->error;
 		t->anomalies[t->nanomalies++] = ev->anomaly;
 		break;
 	case SESSION_EV_PROGRESS:
@@ -124,8 +126,9 @@ host(struct tap *t, uint8_t op, const uint8_t *data, size_t len, uint32_t chk)
 static void
 host4(struct tap *t, uint8_t op, uint32_t a, uint32_t b, uint32_t c, uint32_t d, size_t words)
 {
-	uint8_t data[16];
+	uint8_t data[20] = { 0 };	/* a 5th word (ROM encrypted flag) is 0 */
 
+	ck_assert_uint_le(words, 5);
 	put_le32(data, a);
 	put_le32(data + 4, b);
 	put_le32(data + 8, c);
@@ -155,7 +158,8 @@ dev(struct tap *t, uint8_t op, uint32_t value, const uint8_t *extra, size_t elen
 	size_t n;
 
 	ck_assert_uint_le(elen + 4, sizeof(data));
-	memcpy(data, extra, elen);
+	if (elen > 0)
+		memcpy(data, extra, elen);
 	memset(data + elen, 0, 4);
 	data[elen] = status;
 	data[elen + 1] = error;
@@ -501,7 +505,9 @@ an_error_status(struct tap *t)
 	host_block(t, ESP_OP_FLASH_DATA, 0, zero_block, sizeof(zero_block));
 	dev(t, ESP_OP_FLASH_DATA, 0, NULL, 0, 4, 1, ESP_ROM_BAD_CHECKSUM);
 	ck_assert_uint_eq(t->last_error, ESP_ROM_BAD_CHECKSUM);
+	ck_assert_ptr_nonnull(strstr(t->anomaly_text[0], "FLASH_DATA seq 0 failed"));
 	ck_assert_ptr_nonnull(strstr(t->anomaly_text[0], "BAD_CHECKSUM"));
+	ck_assert_uint_eq(t->anomaly_error[0], ESP_ROM_BAD_CHECKSUM);
 	ck_assert_int_eq(session_state(t->s)->error, 1);
 	/* esptool retries the same block: a retransmission, then success */
 	host_block(t, ESP_OP_FLASH_DATA, 0, zero_block, sizeof(zero_block));
@@ -846,6 +852,37 @@ START_TEST(test_boot_log)
 }
 END_TEST
 
+/* The stub's FLASH_END(reboot) after a write: the boot log that follows ends the session. */
+START_TEST(test_reset_after_flashing)
+{
+	struct tap t;
+	const char *c = "rst:0xc (SW_CPU_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\n";
+	uint32_t seq;
+
+	tap_init(&t);
+	rom_region(&t);
+	dev_raw(&t, SESSION_FROM_DEVICE, "OHAI", 4);	/* (a stub, for the stub flag) */
+	host4(&t, ESP_OP_FLASH_BEGIN, 4096, 4, ESP_ROM_BLOCK, 0x1000, 4);
+	dev_ok(&t, ESP_OP_FLASH_BEGIN, 0, 2);
+	for (seq = 0; seq < 4; seq++) {
+		host_block(&t, ESP_OP_FLASH_DATA, seq, zero_block, sizeof(zero_block));
+		dev_ok(&t, ESP_OP_FLASH_DATA, 0, 2);
+	}
+	host4(&t, ESP_OP_FLASH_END, 0, 0, 0, 0, 1);
+	dev_ok(&t, ESP_OP_FLASH_END, 0, 2);
+	ck_assert_int_eq(st(&t)->phase, SESSION_PHASE_DONE);
+	session_outside(t.s, SESSION_FROM_DEVICE, (const uint8_t *)c, strlen(c), t.now);
+	ck_assert_int_eq(st(&t)->phase, SESSION_PHASE_DONE);
+	ck_assert_int_eq(st(&t)->stub, 0);
+	ck_assert_int_eq(st(&t)->status_len, 4);
+	/* a new esptool run syncs again */
+	sync_rom(&t, 4, 1);
+	ck_assert_int_eq(st(&t)->phase, SESSION_PHASE_SYNCED);
+	ck_assert_int_eq(t.nanomalies, 0);
+	tap_free(&t);
+}
+END_TEST
+
 static const struct {
 	uint32_t	 magic;
 	const char	*chip;
@@ -903,6 +940,7 @@ session_suite(void)
 	tcase_add_test(tc, test_security_info_s2);
 	tcase_add_test(tc, test_harness);
 	tcase_add_test(tc, test_boot_log);
+	tcase_add_test(tc, test_reset_after_flashing);
 	tcase_add_loop_test(tc, test_chip_magic, 0, (int)(sizeof(magics) / sizeof(magics[0])));
 	tcase_add_test(tc, test_chip_id);
 	suite_add_tcase(s, tc);

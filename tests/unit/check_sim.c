@@ -490,13 +490,17 @@ START_TEST(test_stub_start)
 {
 	struct h *h = h_new(SIM_CHIP_ESP32S3);
 	struct esp_packet p;
+	int i;
 
 	h_start_stub(h);
 	h_sync(h);
-	ck_assert_int_eq(h->nframes, 1);
-	p = h_resp(h, 0, ESP_OP_SYNC);
-	ck_assert_uint_eq(p.value, 0);
-	ck_assert_int_eq(p.data_len, 2);
+	/* eight replies like the ROM's, but value 0 and a 2-byte status */
+	ck_assert_int_eq(h->nframes, 8);
+	for (i = 0; i < 8; i++) {
+		p = h_resp(h, i, ESP_OP_SYNC);
+		ck_assert_uint_eq(p.value, 0);
+		ck_assert_int_eq(p.data_len, 2);
+	}
 	h_clear(h);
 	ck_assert_uint_eq(h_read_reg(h, 0x40001000), 9);
 	h_free(h);
@@ -811,9 +815,12 @@ START_TEST(test_pace)
 	h_pump(h);
 	h_clear(h);
 	h_words(h, ESP_OP_FLASH_BEGIN, 5, 0x400, 1, 0x400, 0x10000, 0);
-	/* a 14-byte reply at 115200 needs ~1.2 ms on the wire: nothing yet */
+	/* 30 bytes in (~2.6 ms at 115200), then a 16-byte reply out (~1.4 ms) */
 	ck_assert_int_eq(h->nframes, 0);
 	h->now += 2 * MS;
+	h_pump(h);
+	ck_assert_int_eq(h->nframes, 0);
+	h->now += 3 * MS;
 	h_pump(h);
 	h_expect_ok(h, ESP_OP_FLASH_BEGIN, 4);
 	/* a 1 KB block takes ~90 ms to arrive: no ack before that */
