@@ -66,16 +66,16 @@ $(BUILD)/libsliptap.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(SLIPTAP): $(MAIN_OBJ) $(BUILD)/libsliptap.a $(BUILD)/libsliptap-core.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS)
 
 $(BUILD)/tests/check_%: tests/unit/check_%.c $(TESTLIB_OBJ) $(BUILD)/libsliptap.a $(BUILD)/libsliptap-core.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/lib $(CHECK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+	$(CC) $(CPPFLAGS) -Itests/lib $(CHECK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS) $(CHECK_LIBS)
 
 # Plain-main replay of each fuzz target over its seed corpus (works with gcc).
 $(BUILD)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libsliptap.a $(BUILD)/libsliptap-core.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS)
 
 deps:
 	@sh tools/deps.sh

@@ -49,7 +49,7 @@ enum scenario_kind {
 enum scenario_event {
 	SCENARIO_EV_NONE = 0,
 	SCENARIO_EV_CLIENT_OPEN,	/* the flashing tool opened the port */
-	SCENARIO_EV_FIRST_SYNC,		/* the first SYNC reply reached the tool */
+	SCENARIO_EV_FIRST_SYNC,		/* the tool's first SYNC (since it opened the port) */
 	SCENARIO_EV_BAUD_CHANGE,	/* a CHANGE_BAUDRATE took effect */
 	SCENARIO_EV_RESET,		/* the chip was reset (DTR/RTS, hard reset) */
 	SCENARIO_EV_STUB_START,		/* the flasher stub said "OHAI" */

@@ -78,6 +78,9 @@ struct cmd_sim {
 
 static volatile sig_atomic_t cmd_sim_quit;
 
+static void cmd_sim_logf(struct cmd_sim *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
 cmd_sim_sig(int signo)
 {
@@ -290,7 +293,7 @@ cmd_sim_loop(struct cmd_sim *cs)
 
 				if (b != 0 && b != cs->client_baud) {
 					cs->client_baud = b;
-					if (cs->verbose || b != sim_device_baud(cs->dev))
+					if (cs->verbose)
 						cmd_sim_logf(cs, "client set %u baud (device at %u)",
 						    b, sim_device_baud(cs->dev));
 				}

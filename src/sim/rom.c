@@ -154,10 +154,15 @@ sim_rom_flash_end(struct sim_device *dev, const struct esp_packet *pkt)
 	stay = le32(pkt->data);
 	sim_flash_op_reset(dev);
 	sim_rom_ok(dev, pkt->op);
-	if (stay == 0) {
-		/* The ROM leaves the loader and runs the app from flash. */
-		sim_reboot(dev, SIM_RST_SW, SIM_BOOT_SPI);
-	}
+	/*
+	 * Either way the ROM leaves the loader: 0 reboots (the straps decide
+	 * where to), anything else jumps into the app in flash (esptool's
+	 * `run` and --no-stub soft_reset send 1).
+	 */
+	if (stay == 0)
+		sim_reboot(dev, SIM_RST_SW, dev->strap_boot);
+	else
+		sim_run_app(dev);
 }
 
 static void

@@ -560,6 +560,18 @@ sim_reboot(struct sim_device *dev, enum sim_rst why, enum sim_boot boot)
 }
 
 void
+sim_run_app(struct sim_device *dev)
+{
+	sim_loader_reset(dev);
+	dev->state = SIM_STATE_APP;
+	dev->wdt_armed = 0;	/* the app (its bootloader) takes over the watchdog */
+	dev->app_count = 0;
+	dev->app_next = dev->now + SIM_APP_TICK_NS;
+	sim_log(dev, "leaving the loader: running the app in flash");
+	sim_app_boot_log(dev);
+}
+
+void
 sim_start_stub(struct sim_device *dev)
 {
 	static const uint8_t ohai[] = { 'O', 'H', 'A', 'I' };

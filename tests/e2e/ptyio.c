@@ -172,13 +172,13 @@ client(const char *port, unsigned long long nbytes)
 	while (rx < nbytes) {
 		pfd[0].fd = fd;
 		pfd[0].events = POLLIN | (inlen > inoff ? POLLOUT : 0);
-		pfd[1].fd = 0;
-		pfd[1].events = (!eof && inlen == inoff) ? POLLIN : 0;
+		pfd[1].fd = eof || inlen > inoff ? -1 : 0;
+		pfd[1].events = POLLIN;
 		if (poll(pfd, 2, 30000) <= 0) {
 			fprintf(stderr, "ptyio client: stalled after %llu bytes back\n", rx);
 			return 1;
 		}
-		if (pfd[1].revents & (POLLIN | POLLHUP)) {
+		if (inlen == inoff && (pfd[1].revents & (POLLIN | POLLHUP))) {
 			n = read(0, in, sizeof(in));
 			if (n <= 0)
 				eof = 1;
