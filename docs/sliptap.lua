@@ -309,6 +309,7 @@ function p.dissector(tvb, pinfo, tree)
 	end
 	if n < 24 then
 		root:add_proto_expert_info(e_bad, "record shorter than its header")
+		pinfo.cols.info = "malformed (short record)"
 		return n
 	end
 	local hl = tvb(2, 1):uint()
@@ -331,6 +332,7 @@ function p.dissector(tvb, pinfo, tree)
 	root:add_le(F.offset, tvb(16, 8))
 	if hl < 24 or hl > n then
 		root:add_proto_expert_info(e_bad, "bad header length " .. hl)
+		pinfo.cols.info = "malformed (header length " .. hl .. ")"
 		return n
 	end
 	local tname = TYPES[rtype] or ("TYPE" .. rtype)
@@ -343,6 +345,7 @@ function p.dissector(tvb, pinfo, tree)
 	if rtype == 4 then
 		if blen < 4 then
 			root:add_proto_expert_info(e_bad, "event body too short")
+			pinfo.cols.info = "malformed event"
 			return n
 		end
 		local code = tvb(body, 2):le_uint()
@@ -371,9 +374,11 @@ function p.dissector(tvb, pinfo, tree)
 		return n
 	end
 
+	local bad_len = false
 	if rtype >= 1 and rtype <= 5 then
 		if blen < 8 then
 			root:add_proto_expert_info(e_bad, "body too short")
+			pinfo.cols.info = "malformed " .. tname
 			return n
 		end
 		local wire = tvb(body, 4):le_uint()
@@ -385,6 +390,10 @@ function p.dissector(tvb, pinfo, tree)
 		end
 		local rn = blen - 8
 		if rn > 0 then root:add(F.raw, tvb(body + 8, rn)) end
+		bad_len = rn > wire or (rn < wire and not bit_set(flags, 0x10))
+		if bad_len then
+			root:add_proto_expert_info(e_bad, rn .. " raw bytes for wire length " .. wire)
+		end
 		if rtype == 1 then
 			local dec = slip_decode(tvb, body + 8, rn)
 			local dtvb = dec:tvb("SLIP decoded")
@@ -409,6 +418,7 @@ function p.dissector(tvb, pinfo, tree)
 		info = info .. "]"
 	end
 	if bit_set(flags, 0x08) then info = info .. " [annotation]" end
+	if bad_len then info = info .. " [malformed: raw longer/shorter than wire length]" end
 	pinfo.cols.info = info
 	return n
 end

@@ -97,6 +97,7 @@ struct fault_decision {
 	int		 freeze;	/* freeze the host's writes (tcflow TCOOFF on the client pty) */
 	uint64_t	 freeze_ns;	/* 0 = until the end */
 	int		 freeze_then_disconnect;
+	uint64_t	 freeze_settle_ns;	/* units: hold the unit this long, freeze, then deliver it */
 	int		 disconnect;	/* hang the client up ... */
 	int		 reappear;	/* ... and bring the port back ... */
 	uint64_t	 reappear_ns;	/* ... after this long */

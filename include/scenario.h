@@ -187,10 +187,41 @@ struct scenario_rule {
 	int		 have_reappear;
 	uint64_t	 reappear_ns;		/* disconnect, freeze-host-writes then=disconnect */
 	enum scenario_then then;		/* freeze-host-writes */
+	uint64_t	 settle_ns;		/* freeze-host-writes on a unit: hold it this long first (default 50 ms) */
 	enum scenario_boot boot;		/* reset */
 
 	struct scenario_kv *kv;			/* the rule's lines as written */
 	size_t		 nkv;
+};
+
+/*
+ * An [expect TOOL] section: expectations that replace the [expect] ones for
+ * some tools. TOOL is "esptool", "esptool-js", or "esptool" with a version
+ * comparison ("esptool<4", "esptool>=4.8", "esptool=3.3.2"). Fields left
+ * unset (outcome NONE, NULL strings, last_progress -2) inherit [expect].
+ */
+struct scenario_override {
+	char		*tool;			/* as written */
+	char		 client[32];		/* "esptool" or "esptool-js" */
+	char		 op[3];			/* "", "<", "<=", ">", ">=", "=" */
+	unsigned	 ver[3];
+	int		 line;
+	enum scenario_outcome outcome;
+	char		*class;
+	char		*message;
+	char		*known_bug;
+	int		 last_progress;
+	struct scenario_kv *kv;
+	size_t		 nkv;
+};
+
+/* The expectation for one tool (borrowed strings; see scenario_expect_for). */
+struct scenario_expect {
+	enum scenario_outcome outcome;
+	const char	*class;
+	const char	*message;
+	const char	*known_bug;
+	int		 last_progress;		/* -1 = unset */
 };
 
 struct scenario {
@@ -217,6 +248,9 @@ struct scenario {
 	char		*known_bug;		/* URL or NULL */
 	int		 last_progress;		/* -1 = unset */
 
+	struct scenario_override *overrides;	/* [expect TOOL] sections, in file order */
+	size_t		 noverrides;
+
 	struct scenario_rule *rules;
 	size_t		 nrules;
 
@@ -240,6 +274,15 @@ int scenario_parse_string(const char *file, const char *text, struct scenario *s
 int scenario_parse_file(const char *path, struct scenario *sc, char *err, size_t errlen);
 /* Release everything *sc owns and zero it; safe on a zeroed or freed scenario. */
 void scenario_free(struct scenario *sc);
+
+/*
+ * The expectation for `client` ("esptool", "esptool-js"; "js" and "py" are
+ * accepted too) at `version` ("4.9.1", NULL when unknown): [expect] with
+ * every matching [expect TOOL] section applied in file order. Strings
+ * borrow from sc.
+ */
+void scenario_expect_for(const struct scenario *sc, const char *client, const char *version,
+    struct scenario_expect *out);
 
 /* The rule named `name`, or NULL. */
 const struct scenario_rule *scenario_rule_find(const struct scenario *sc, const char *name);

@@ -89,6 +89,8 @@ struct sim_stats {
 	uint64_t resets;
 	uint64_t wdt_fires;
 	uint64_t out_dropped;		/* output lost because nobody read it */
+	uint64_t wire_in_ns;		/* wire time of the input at the baud of the moment */
+	uint64_t wire_out_ns;		/* same for the output */
 };
 
 struct sim_device;

@@ -52,11 +52,20 @@ check_env_var(const char *key, const char *value)
 
 /* The scenario as shell assignments, for test harnesses (eval "$(sliptap check -e F)"). */
 static void
-check_env(const struct scenario *sc)
+check_env(const struct scenario *sc, const char *tool)
 {
-	char buf[64];
+	struct scenario_expect ex;
+	char buf[64], client[32], *version;
 	size_t i, len = 0;
 	char *rules;
+
+	version = NULL;
+	if (tool != NULL) {
+		snprintf(client, sizeof(client), "%s", tool);
+		if ((version = strchr(client, ':')) != NULL)
+			*version++ = '\0';
+	}
+	scenario_expect_for(sc, tool != NULL ? client : NULL, version, &ex);
 
 	check_env_var("NAME", sc->name);
 	check_env_var("SUMMARY", sc->summary);
@@ -75,12 +84,12 @@ check_env(const struct scenario *sc)
 	check_env_var("BAUD", sc->baud ? buf : "");
 	snprintf(buf, sizeof(buf), "%u", sc->change_baud);
 	check_env_var("CHANGE_BAUD", sc->change_baud ? buf : "");
-	check_env_var("OUTCOME", scenario_outcome_name(sc->outcome));
-	check_env_var("CLASS", sc->class);
-	check_env_var("MESSAGE", sc->message);
-	check_env_var("KNOWN_BUG", sc->known_bug);
-	snprintf(buf, sizeof(buf), "%d", sc->last_progress);
-	check_env_var("LAST_PROGRESS", sc->last_progress >= 0 ? buf : "");
+	check_env_var("OUTCOME", scenario_outcome_name(ex.outcome));
+	check_env_var("CLASS", ex.class);
+	check_env_var("MESSAGE", ex.message);
+	check_env_var("KNOWN_BUG", ex.known_bug);
+	snprintf(buf, sizeof(buf), "%d", ex.last_progress);
+	check_env_var("LAST_PROGRESS", ex.last_progress >= 0 ? buf : "");
 	for (i = 0; i < sc->nrules; i++)
 		len += strlen(sc->rules[i].name) + 1;
 	rules = xcalloc(1, len + 1);
@@ -102,15 +111,20 @@ cmd_check_exec(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "env", no_argument, NULL, 'e' },
+		{ "tool", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct scenario sc;
 	char err[8192];
+	const char *tool = NULL;
 	int ch, i, quiet = 0, verbose = 0, env = 0, bad = 0;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "eqv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "eqt:v", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 't':
+			tool = optarg;
+			break;
 		case 'e':
 			env = 1;
 			break;
@@ -135,7 +149,7 @@ cmd_check_exec(int argc, char **argv)
 			continue;
 		}
 		if (env) {
-			check_env(&sc);
+			check_env(&sc, tool);
 			scenario_free(&sc);
 			continue;
 		}
@@ -150,7 +164,7 @@ cmd_check_exec(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_check_entry = {
-	"check", "[-eqv] FILE...",
+	"check", "[-eqv] [-t TOOL[:VERSION]] FILE...",
 	"validate scenario files without running them",
 	"Parses each scenario file strictly (see sliptap-scenario(5)): unknown\n"
 	"sections and keys, durations without a unit, percentages outside 0..100,\n"
@@ -164,6 +178,9 @@ const struct cmd_entry cmd_check_entry = {
 	"  -e, --env       print each valid file as shell assignments (SCENARIO_NAME=...,\n"
 	"                  SCENARIO_CLASS, _OUTCOME, _MESSAGE, _RULES, ...) for test\n"
 	"                  harnesses: eval \"$(sliptap check -e FILE)\"\n"
+	"  -t, --tool TOOL[:VERSION]\n"
+	"                  with -e, the expectation for this tool (esptool:4.9.1,\n"
+	"                  esptool-js): [expect] with its [expect TOOL] sections applied\n"
 	"\n"
 	"Exit status: 0 when every file is valid, 1 when any is not, 2 on usage errors.\n",
 	cmd_check_exec

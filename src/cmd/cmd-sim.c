@@ -522,6 +522,8 @@ cmd_sim_exec(int argc, char **argv)
 		    (unsigned long long)st->bytes_in, (unsigned long long)st->bytes_out,
 		    (unsigned long long)st->flash_written, (unsigned long long)st->resets,
 		    (unsigned long long)st->wdt_fires);
+		cmd_sim_logf(&cs, "wire time: in %.3f s, out %.3f s", (double)st->wire_in_ns / SIM_NS,
+		    (double)st->wire_out_ns / SIM_NS);
 	}
 out:
 	sim_device_free(cs.dev);

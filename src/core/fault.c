@@ -696,8 +696,11 @@ fault_apply_unit(struct fault_engine *e, struct fault_rule_state *rs, const stru
 	const struct scenario_rule *r = rs->r;
 	enum session_dir receiver = u->dir;
 
-	if (fault_apply_link(r, u->dir, d, f))
+	if (fault_apply_link(r, u->dir, d, f)) {
+		if (r->action == SCENARIO_ACT_FREEZE)
+			d->freeze_settle_ns = r->settle_ns;
 		return;
+	}
 	switch (r->action) {
 	case SCENARIO_ACT_DROP:
 		d->drop = 1;
@@ -1117,6 +1120,11 @@ fault_engine_pin(const struct fault_engine *e)
 	fault_str_addf(&s, "\n[expect]\n");
 	for (i = 0; i < sc->nexpect_kv; i++)
 		fault_pin_kv(&s, &sc->expect_kv[i]);
+	for (i = 0; i < sc->noverrides; i++) {
+		fault_str_addf(&s, "\n[expect %s]\n", sc->overrides[i].tool);
+		for (j = 0; j < sc->overrides[i].nkv; j++)
+			fault_pin_kv(&s, &sc->overrides[i].kv[j]);
+	}
 	for (i = 0; i < e->nrs; i++) {
 		const struct fault_rule_state *rs = &e->rs[i];
 		const struct scenario_rule *r = rs->r;

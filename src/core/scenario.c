@@ -137,6 +137,7 @@ struct scenario_parser {
 	struct scenario	*sc;
 	enum scenario_section sec;
 	struct scenario_rule *rule;	/* SCENARIO_SEC_RULE */
+	struct scenario_override *ovr;	/* SCENARIO_SEC_EXPECT of an [expect TOOL] */
 	int		 seen_scenario, seen_expect;
 	char		 last_key[64];	/* previous key of the section, for continuations */
 	struct scenario_rule_aux *aux;	/* per rule, parallel to sc->rules */
@@ -736,7 +737,7 @@ enum scenario_rkey {
 	/* action parameters */
 	RK_DURATION, RK_LATENCY, RK_JITTER, RK_BAUD, RK_SIZE, RK_GAP, RK_BITS, RK_TARGET,
 	RK_KEEP, RK_COUNT, RK_HEX, RK_TEXT, RK_TO, RK_POSITION, RK_STATUS, RK_ERROR,
-	RK_STATUS_LEN, RK_REAPPEAR, RK_THEN, RK_BOOT,
+	RK_STATUS_LEN, RK_REAPPEAR, RK_THEN, RK_BOOT, RK_SETTLE,
 	RK_COUNT_
 };
 
@@ -789,6 +790,7 @@ static const struct {
 	[RK_REAPPEAR] = { "reappear", A(DISCONNECT) | A(FREEZE), 0, 0 },
 	[RK_THEN] = { "then", A(FREEZE), 0, 0 },
 	[RK_BOOT] = { "boot", A(RESET), 0, 0 },
+	[RK_SETTLE] = { "settle", A(FREEZE), 0, 0 },
 };
 #undef A
 
@@ -991,13 +993,46 @@ scenario_key_scenario(struct scenario_parser *p, const char *key, const char *va
 	return 0;
 }
 
+/* Where an [expect] or [expect TOOL] section's values go. */
+struct scenario_expect_dst {
+	const char	*sec;
+	enum scenario_outcome *outcome;
+	char		**class, **message, **known_bug;
+	int		*last_progress;
+	struct scenario_kv **kv;
+	size_t		*nkv;
+};
+
 static int
 scenario_key_expect(struct scenario_parser *p, const char *key, const char *value, int cont)
 {
 	struct scenario *sc = p->sc;
+	struct scenario_expect_dst dst;
 	const char *names[EK_COUNT_], *hint;
+	char secname[64];
 	size_t i;
 	int k = -1, o;
+
+	if (p->ovr != NULL) {
+		snprintf(secname, sizeof(secname), "[expect %s]", p->ovr->tool);
+		dst.sec = secname;
+		dst.outcome = &p->ovr->outcome;
+		dst.class = &p->ovr->class;
+		dst.message = &p->ovr->message;
+		dst.known_bug = &p->ovr->known_bug;
+		dst.last_progress = &p->ovr->last_progress;
+		dst.kv = &p->ovr->kv;
+		dst.nkv = &p->ovr->nkv;
+	} else {
+		dst.sec = "[expect]";
+		dst.outcome = &sc->outcome;
+		dst.class = &sc->class;
+		dst.message = &sc->message;
+		dst.known_bug = &sc->known_bug;
+		dst.last_progress = &sc->last_progress;
+		dst.kv = &sc->expect_kv;
+		dst.nkv = &sc->nexpect_kv;
+	}
 
 	for (i = 0; i < EK_COUNT_; i++) {
 		names[i] = scenario_ekeys[i].name;
@@ -1007,9 +1042,10 @@ scenario_key_expect(struct scenario_parser *p, const char *key, const char *valu
 	if (k < 0) {
 		hint = scenario_suggest(key, names, EK_COUNT_);
 		if (hint != NULL)
-			scenario_error(p, p->line, "unknown key \"%s\" in [expect] (did you mean \"%s\"?)", key, hint);
+			scenario_error(p, p->line, "unknown key \"%s\" in %s (did you mean \"%s\"?)", key,
+			    dst.sec, hint);
 		else
-			scenario_error(p, p->line, "unknown key \"%s\" in [expect]", key);
+			scenario_error(p, p->line, "unknown key \"%s\" in %s", key, dst.sec);
 		return 0;
 	}
 	if (cont) {
@@ -1019,45 +1055,50 @@ scenario_key_expect(struct scenario_parser *p, const char *key, const char *valu
 			scenario_error(p, p->line, "indented line continues \"%s\"; remove the indentation", key);
 			return 0;
 		}
-		if (sc->message != NULL) {
-			xasprintf(&n, "%s %s", sc->message, value);
-			free(sc->message);
-			sc->message = n;
+		if (*dst.message != NULL) {
+			struct scenario_kv *kv = &(*dst.kv)[*dst.nkv - 1];
+
+			xasprintf(&n, "%s %s", *dst.message, value);
+			free(*dst.message);
+			*dst.message = n;
+			xasprintf(&n, "%s\n    %s", kv->value, value);
+			free(kv->value);
+			kv->value = n;
 		}
 		return 0;
 	}
-	for (i = 0; i < sc->nexpect_kv; i++) {
+	for (i = 0; i < *dst.nkv; i++) {
 		char norm[64], op;
 
-		scenario_normkey(sc->expect_kv[i].key, norm, sizeof(norm), &op);
+		scenario_normkey((*dst.kv)[i].key, norm, sizeof(norm), &op);
 		if (strcmp(norm, key) == 0) {
 			scenario_error(p, p->line, "duplicate key \"%s\" (first on line %d)", key,
-			    sc->expect_kv[i].line);
+			    (*dst.kv)[i].line);
 			return 0;
 		}
 	}
-	scenario_kv_add(&sc->expect_kv, &sc->nexpect_kv, key, value, p->line);
+	scenario_kv_add(dst.kv, dst.nkv, key, value, p->line);
 	switch (k) {
 	case EK_OUTCOME:
 		o = scenario_lookup(p, "outcome", value, scenario_outcome_names + 1);
 		if (o >= 0)
-			sc->outcome = (enum scenario_outcome)(o + 1);
+			*dst.outcome = (enum scenario_outcome)(o + 1);
 		break;
 	case EK_CLASS:
 		if (scenario_lookup(p, "failure class", value, scenario_classes) >= 0)
-			sc->class = xstrdup(value);
+			*dst.class = xstrdup(value);
 		break;
 	case EK_MESSAGE:
 		if (*value == '\0')
 			scenario_error(p, p->line, "empty message pattern");
 		else
-			sc->message = xstrdup(value);
+			*dst.message = xstrdup(value);
 		break;
 	case EK_KNOWN_BUG:
 		if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0)
 			scenario_error(p, p->line, "known_bug must be an http(s) URL");
 		else
-			sc->known_bug = xstrdup(value);
+			*dst.known_bug = xstrdup(value);
 		break;
 	case EK_LAST_PROGRESS: {
 		uint32_t v;
@@ -1065,9 +1106,84 @@ scenario_key_expect(struct scenario_parser *p, const char *key, const char *valu
 		if (scenario_parse_u32v(value, &v) != 0 || v > 100)
 			scenario_error(p, p->line, "bad last_progress \"%s\" (0 to 100)", value);
 		else
-			sc->last_progress = (int)v;
+			*dst.last_progress = (int)v;
 		break;
 	}
+	}
+	return 0;
+}
+
+/* "4.9.1" into up to three numbers; 0 or -1. */
+static int
+scenario_parse_version(const char *s, unsigned ver[3])
+{
+	int i;
+	char *end;
+	unsigned long v;
+
+	ver[0] = ver[1] = ver[2] = 0;
+	for (i = 0; i < 3; i++) {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		v = strtoul(s, &end, 10);
+		if (v > 100000)
+			return -1;
+		ver[i] = (unsigned)v;
+		s = end;
+		if (*s == '\0')
+			return 0;
+		if (*s != '.')
+			return -1;
+		s++;
+	}
+	return -1;
+}
+
+/* A tool spec "esptool", "esptool-js", "esptool<4", "esptool >= 4.8": 0 or -1 (reported). */
+static int
+scenario_parse_tool(struct scenario_parser *p, const char *spec, struct scenario_override *o)
+{
+	static const char *const clients[] = { "esptool", "esptool-js", NULL };
+	char name[32], ver[32];
+	const char *s = spec, *opstart;
+	size_t n;
+
+	n = strcspn(s, "<>= \t");
+	if (n == 0 || n >= sizeof(name)) {
+		scenario_error(p, p->line, "bad tool \"%s\" (esptool, esptool-js, esptool<4, esptool>=4.8)", spec);
+		return -1;
+	}
+	memcpy(name, s, n);
+	name[n] = '\0';
+	if (scenario_lookup(p, "tool", name, clients) < 0)
+		return -1;
+	snprintf(o->client, sizeof(o->client), "%s", name);
+	s += n;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0')
+		return 0;
+	opstart = s;
+	while (*s == '<' || *s == '>' || *s == '=')
+		s++;
+	n = (size_t)(s - opstart);
+	if (n == 0 || n > 2) {
+		scenario_error(p, p->line, "bad tool \"%s\" (esptool, esptool-js, esptool<4, esptool>=4.8)", spec);
+		return -1;
+	}
+	memcpy(o->op, opstart, n);
+	o->op[n] = '\0';
+	if (strcmp(o->op, "<") != 0 && strcmp(o->op, "<=") != 0 && strcmp(o->op, ">") != 0 &&
+	    strcmp(o->op, ">=") != 0 && strcmp(o->op, "=") != 0) {
+		scenario_error(p, p->line, "bad version comparison \"%s\" (<, <=, >, >= or =)", o->op);
+		return -1;
+	}
+	while (isspace((unsigned char)*s))
+		s++;
+	snprintf(ver, sizeof(ver), "%s", s);
+	if (scenario_parse_version(ver, o->ver) != 0) {
+		scenario_error(p, p->line, "bad version \"%s\" (e.g. 4, 4.8 or 4.9.1)", s);
+		return -1;
 	}
 	return 0;
 }
@@ -1323,6 +1439,7 @@ scenario_key_rule(struct scenario_parser *p, const char *key, char op, const cha
 	case RK_LATENCY:
 	case RK_JITTER:
 	case RK_GAP:
+	case RK_SETTLE:
 	case RK_REAPPEAR: {
 		uint64_t ns;
 
@@ -1339,6 +1456,8 @@ scenario_key_rule(struct scenario_parser *p, const char *key, char op, const cha
 			r->jitter_ns = ns;
 		else if (k == RK_GAP)
 			r->gap_ns = ns;
+		else if (k == RK_SETTLE)
+			r->settle_ns = ns;
 		else {
 			r->reappear_ns = ns;
 			r->have_reappear = 1;
@@ -1495,6 +1614,32 @@ scenario_section_start(struct scenario_parser *p, const char *hdr)
 		}
 		return;
 	}
+	p->ovr = NULL;
+	if (strncmp(hdr, "expect", 6) == 0 && isspace((unsigned char)hdr[6])) {
+		struct scenario_override o;
+
+		memset(&o, 0, sizeof(o));
+		o.tool = scenario_trim(hdr + 6, strlen(hdr + 6));
+		o.line = p->line;
+		o.last_progress = -2;
+		if (scenario_parse_tool(p, o.tool, &o) != 0) {
+			free(o.tool);
+			return;
+		}
+		for (i = 0; i < sc->noverrides; i++) {
+			if (strcmp(sc->overrides[i].tool, o.tool) == 0) {
+				scenario_error(p, p->line, "duplicate section [expect %s] (first on line %d)",
+				    o.tool, sc->overrides[i].line);
+				free(o.tool);
+				return;
+			}
+		}
+		sc->overrides = xrealloc(sc->overrides, (sc->noverrides + 1) * sizeof(*sc->overrides));
+		sc->overrides[sc->noverrides] = o;
+		p->ovr = &sc->overrides[sc->noverrides++];
+		p->sec = SCENARIO_SEC_EXPECT;
+		return;
+	}
 	if (strcmp(hdr, "expect") == 0) {
 		if (p->seen_expect)
 			scenario_error(p, p->line, "duplicate section [expect] (first on line %d)",
@@ -1548,6 +1693,7 @@ scenario_section_start(struct scenario_parser *p, const char *hdr)
 		r->error = ESP_ROM_BAD_CHECKSUM;
 		r->size = 1;
 		r->burst_loss = SCENARIO_PPB_ONE;
+		r->settle_ns = 50000000ULL;
 		p->rule = r;
 		p->sec = SCENARIO_SEC_RULE;
 		return;
@@ -2007,6 +2153,14 @@ scenario_free(struct scenario *sc)
 		scenario_kv_free(sc->rules[i].kv, sc->rules[i].nkv);
 	}
 	free(sc->rules);
+	for (i = 0; i < sc->noverrides; i++) {
+		free(sc->overrides[i].tool);
+		free(sc->overrides[i].class);
+		free(sc->overrides[i].message);
+		free(sc->overrides[i].known_bug);
+		scenario_kv_free(sc->overrides[i].kv, sc->overrides[i].nkv);
+	}
+	free(sc->overrides);
 	scenario_kv_free(sc->scenario_kv, sc->nscenario_kv);
 	scenario_kv_free(sc->expect_kv, sc->nexpect_kv);
 	free(sc->file);
@@ -2019,6 +2173,66 @@ scenario_free(struct scenario *sc)
 	free(sc->message);
 	free(sc->known_bug);
 	memset(sc, 0, sizeof(*sc));
+}
+
+static int
+scenario_version_cmp(const unsigned a[3], const unsigned b[3])
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}
+
+void
+scenario_expect_for(const struct scenario *sc, const char *client, const char *version,
+    struct scenario_expect *out)
+{
+	const struct scenario_override *o;
+	unsigned ver[3];
+	int have_ver, c;
+	size_t i;
+
+	out->outcome = sc->outcome;
+	out->class = sc->class;
+	out->message = sc->message;
+	out->known_bug = sc->known_bug;
+	out->last_progress = sc->last_progress;
+	if (client == NULL)
+		return;
+	if (strcmp(client, "js") == 0)
+		client = "esptool-js";
+	else if (strcmp(client, "py") == 0)
+		client = "esptool";
+	have_ver = version != NULL && scenario_parse_version(version, ver) == 0;
+	for (i = 0; i < sc->noverrides; i++) {
+		o = &sc->overrides[i];
+		if (strcmp(o->client, client) != 0)
+			continue;
+		if (o->op[0] != '\0') {
+			if (!have_ver)
+				continue;
+			c = scenario_version_cmp(ver, o->ver);
+			if ((strcmp(o->op, "<") == 0 && !(c < 0)) ||
+			    (strcmp(o->op, "<=") == 0 && !(c <= 0)) ||
+			    (strcmp(o->op, ">") == 0 && !(c > 0)) ||
+			    (strcmp(o->op, ">=") == 0 && !(c >= 0)) ||
+			    (strcmp(o->op, "=") == 0 && c != 0))
+				continue;
+		}
+		if (o->outcome != SCENARIO_OUT_NONE)
+			out->outcome = o->outcome;
+		if (o->class != NULL)
+			out->class = o->class;
+		if (o->message != NULL)
+			out->message = o->message;
+		if (o->known_bug != NULL)
+			out->known_bug = o->known_bug;
+		if (o->last_progress != -2)
+			out->last_progress = o->last_progress;
+	}
 }
 
 const struct scenario_rule *

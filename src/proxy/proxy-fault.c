@@ -32,11 +32,13 @@
 #include "proxy-fault.h"
 
 #define PF_MAX_TIMERS	32
+#define PF_SETTLE_AFTER	(2ULL * 1000000ULL)	/* deliver a settled unit this long after the freeze */
 
 enum pf_timer_kind {
 	PF_T_THAW,		/* freeze ended: thaw */
 	PF_T_FREEZE_DISCONNECT,	/* freeze ended: hang up (then maybe reappear) */
 	PF_T_UNTHROTTLE,
+	PF_T_FREEZE,		/* a settled freeze starts */
 };
 
 struct pf_timer {
@@ -46,6 +48,8 @@ struct pf_timer {
 	enum proxy_dir	 dir;
 	int		 reappear;
 	uint64_t	 reappear_ns;
+	uint64_t	 freeze_ns;	/* PF_T_FREEZE: how long (0 = until the end) */
+	int		 then_disconnect;
 };
 
 struct proxy_fault {
@@ -156,6 +160,8 @@ pf_timer_add(struct proxy_fault *pf, const struct pf_timer *t)
 	fprintf(stderr, "sliptap proxy: fault: too many pending timed actions; one dropped\n");
 }
 
+static void pf_freeze(struct proxy_fault *, uint64_t, uint64_t, int, int, uint64_t);
+
 static void
 pf_tick(struct proxy *p, uint64_t now, void *arg)
 {
@@ -180,6 +186,9 @@ pf_tick(struct proxy *p, uint64_t now, void *arg)
 			break;
 		case PF_T_UNTHROTTLE:
 			proxy_throttle(p, t.dir, 0);
+			break;
+		case PF_T_FREEZE:
+			pf_freeze(pf, now, t.freeze_ns, t.then_disconnect, t.reappear, t.reappear_ns);
 			break;
 		}
 	}
@@ -234,7 +243,33 @@ pf_record(struct proxy_fault *pf, const struct proxy_unit *u, const struct fault
 	}
 }
 
-/* Effects on the link, shared by units and events. */
+/* Freeze the host's writes now, and schedule the end of the freeze. */
+static void
+pf_freeze(struct proxy_fault *pf, uint64_t now, uint64_t freeze_ns, int then_disconnect,
+    int reappear, uint64_t reappear_ns)
+{
+	struct pf_timer t;
+
+	if (proxy_freeze_host(pf->proxy, 1) == -1)
+		fprintf(stderr, "sliptap proxy: fault: cannot freeze host writes "
+		    "(only a pty client side can be frozen)\n");
+	if (freeze_ns != 0) {
+		memset(&t, 0, sizeof(t));
+		t.when = now + freeze_ns;
+		t.kind = then_disconnect ? PF_T_FREEZE_DISCONNECT : PF_T_THAW;
+		t.reappear = reappear;
+		t.reappear_ns = reappear_ns;
+		pf_timer_add(pf, &t);
+	}
+}
+
+/*
+ * Effects on the link, shared by units and events. A freeze triggered by a
+ * unit with a settle time starts after it (the unit is held until then, see
+ * pf_filter): pySerial waits for the port to be writable again after each
+ * write, so freezing while the tool is still inside the write that preceded
+ * this unit would catch that write instead of the next one.
+ */
 static void
 pf_link(struct proxy_fault *pf, const struct fault_decision *d, uint64_t now)
 {
@@ -242,18 +277,18 @@ pf_link(struct proxy_fault *pf, const struct fault_decision *d, uint64_t now)
 	struct pf_timer t;
 
 	memset(&t, 0, sizeof(t));
-	if (d->freeze) {
-		if (proxy_freeze_host(p, 1) == -1)
-			fprintf(stderr, "sliptap proxy: fault: cannot freeze host writes "
-			    "(only a pty client side can be frozen)\n");
-		if (d->freeze_ns != 0) {
-			t.when = now + d->freeze_ns;
-			t.kind = d->freeze_then_disconnect ? PF_T_FREEZE_DISCONNECT : PF_T_THAW;
-			t.reappear = d->reappear;
-			t.reappear_ns = d->reappear_ns;
-			pf_timer_add(pf, &t);
-		}
-	}
+	if (d->freeze && d->freeze_settle_ns != 0) {
+		t.when = now + d->freeze_settle_ns;
+		t.kind = PF_T_FREEZE;
+		t.freeze_ns = d->freeze_ns;
+		t.then_disconnect = d->freeze_then_disconnect;
+		t.reappear = d->reappear;
+		t.reappear_ns = d->reappear_ns;
+		pf_timer_add(pf, &t);
+		memset(&t, 0, sizeof(t));
+	} else if (d->freeze)
+		pf_freeze(pf, now, d->freeze_ns, d->freeze_then_disconnect, d->reappear,
+		    d->reappear_ns);
 	if (d->stall)
 		proxy_stall(p, pf_pdir(d->stall_dir), d->stall_ns ? now + d->stall_ns : PROXY_FOREVER);
 	if (d->throttle) {
@@ -323,10 +358,12 @@ pf_filter(struct proxy *p, const struct proxy_unit *u, void *arg)
 		return PROXY_HANDLED;
 	}
 	if (!d.drop && !d.modified && d.copies == 0 && d.delay_ns == 0 && d.slice_size == 0 &&
-	    d.nsends == 0)
+	    d.nsends == 0 && !(d.freeze && d.freeze_settle_ns != 0))
 		return PROXY_PASS;	/* link effects only (stall, freeze, ...): forward as is */
 
 	when = d.delay_ns != 0 ? u->now + d.delay_ns : 0;
+	if (d.freeze && d.freeze_settle_ns != 0 && when < u->now + d.freeze_settle_ns + PF_SETTLE_AFTER)
+		when = u->now + d.freeze_settle_ns + PF_SETTLE_AFTER;	/* after the freeze began */
 	pf_sends(pf, &d, 0, when);
 	if (!d.drop) {
 		bytes = d.modified ? d.data : u->raw;

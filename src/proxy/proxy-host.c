@@ -45,10 +45,14 @@ proxy_host_name(const struct proxy *p)
 	return p->host.slave_name;
 }
 
+static void proxy_host_ino_read(struct proxy *);
+
 int
 proxy_host_has_client(struct proxy *p)
 {
-	return p->host.clients > 0;
+	if (p->host.up && p->host.kind == PROXY_HOST_PTY && p->host.clients == 0)
+		proxy_host_ino_read(p);	/* an open not dispatched yet */
+	return p->host.up && p->host.clients > 0;
 }
 
 /* ---- pty: client open/close through inotify ---------------------------- */

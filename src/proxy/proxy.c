@@ -503,8 +503,9 @@ proxy_unit(struct proxy *p, struct proxy_stream *s, enum proxy_unit_type type,
 	if (len == 0)
 		return;
 	if (!p->hold) {
-		/* Already forwarded on read; record only. */
-		proxy_write_unit(p, s->dir, rec, CAPTURE_STAGE_UNCHANGED, raw, len);
+		/* Already forwarded on read (or dropped: no client had the port open); record only. */
+		proxy_write_unit(p, s->dir, rec, offset < s->discard_until ?
+		    CAPTURE_STAGE_ORIGINAL : CAPTURE_STAGE_UNCHANGED, raw, len);
 		return;
 	}
 	memset(&u, 0, sizeof(u));
@@ -665,6 +666,8 @@ proxy_input(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len)
 		return;
 	s->now = loop_now();
 	s->wall = loop_wallclock();
+	if (dir == PROXY_D2H && !proxy_host_has_client(p))
+		s->discard_until = s->in_total + len;
 	if (!p->hold)
 		proxy_queue(p, dir, buf, len, 0, 0, 0);
 	proxy_buf_add(&s->pend, buf, len);

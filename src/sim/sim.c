@@ -801,6 +801,7 @@ sim_device_input(struct sim_device *dev, const uint8_t *buf, size_t len, uint64_
 {
 	dev->now = now;
 	dev->stats.bytes_in += len;
+	dev->stats.wire_in_ns += len * sim_byte_ns(dev->baud);
 	if (len == 0)
 		return;
 	if (dev->state == SIM_STATE_DETACHED || dev->state == SIM_STATE_RESET)
@@ -848,6 +849,7 @@ sim_device_output(struct sim_device *dev, uint8_t *buf, size_t max, uint64_t now
 		sim_buf_drop(&dev->out, n);
 		dev->out_taken += n;
 		dev->stats.bytes_out += n;
+		dev->stats.wire_out_ns += n * sim_byte_ns(dev->out_baud);
 		total += n;
 		max -= n;
 		if (dev->cfg.pace)

@@ -82,9 +82,10 @@ e2e_need_sliptap() {
 # e2e_need_js — skip unless node and the esptool-js client's packages are there.
 e2e_need_js() {
 	command -v "$NODE" >/dev/null 2>&1 || e2e_skip "node is not installed (run make deps)"
-	[ -d "$E2E_ROOT/tests/js/node_modules/esptool-js" ] &&
-	    [ -d "$E2E_ROOT/tests/js/node_modules/serialport" ] ||
-	    e2e_skip "tests/js has no node_modules (run make deps)"
+	if [ ! -d "$E2E_ROOT/tests/js/node_modules/esptool-js" ] ||
+	    [ ! -d "$E2E_ROOT/tests/js/node_modules/serialport" ]; then
+		e2e_skip "tests/js has no node_modules (run make deps)"
+	fi
 }
 
 # e2e_need_esptool — skip unless $ESPTOOL names at least one esptool.py.

@@ -12,6 +12,13 @@
 # Verdicts per run: MATCH, MISMATCH, KNOWN (mismatch of a scenario with a
 # known_bug), NOT_TRIGGERED. Any MISMATCH or NOT_TRIGGERED fails the test.
 #
+# The expectation is the one for the tool and version that ran (a file's
+# [expect esptool<4] sections override [expect], see sliptap-scenario(5)).
+# Outcomes: exit 0 = pass (recovered when the file expects that and a rule
+# fired; silent-corruption when the flash bytes differ), a Python traceback
+# or a non-zero exit without the message = fail-dirty, the message =
+# fail-clean, the deadline = hang. The message must match in every case.
+#
 # E2E_SCENARIOS="name1 name2" narrows the run; E2E_SCENARIO_CLIENTS="js py"
 # picks the clients (default: js, plus py when ESPTOOL is set).
 . "$(dirname "$0")/lib.sh"
@@ -44,7 +51,12 @@ run_one() {
 	f=$1
 	client=$2
 	tool=${3:-}
-	eval "$("$SLIPTAP" check -e "$f")" || { echo "check failed: $f"; return 1; }
+	if [ "$client" = js ]; then
+		spec=esptool-js
+	else
+		spec=esptool:$(e2e_esptool_version "$tool")
+	fi
+	eval "$("$SLIPTAP" check -e -t "$spec" "$f")" || { echo "check failed: $f"; return 1; }
 	name=$SCENARIO_NAME
 	case "$SCENARIO_CLIENT:$client" in
 	esptool:js | esptool-js:py) return 0 ;;
@@ -98,11 +110,15 @@ run_one() {
 		else
 			outcome=pass
 		fi
+	elif grep -q '^Traceback (most recent call last)' "$log"; then
+		outcome=fail-dirty
 	elif [ -n "$SCENARIO_MESSAGE" ] && alt_match "$log" "$SCENARIO_MESSAGE"; then
 		outcome=fail-clean
 	else
 		outcome=fail-dirty
 	fi
+	msg_ok=1
+	[ -z "$SCENARIO_MESSAGE" ] || alt_match "$log" "$SCENARIO_MESSAGE" || msg_ok=0
 
 	# Fired rules, from the capture.
 	"$SLIPTAP" dump --json "$d/cap.pcap" >"$d/dump.json" 2>"$d/dump.err"
@@ -135,6 +151,9 @@ run_one() {
 	elif [ "$outcome" != "$SCENARIO_OUTCOME" ]; then
 		verdict=MISMATCH
 		why="expected $SCENARIO_OUTCOME, observed $outcome (exit $rc)"
+	elif [ $msg_ok -eq 0 ]; then
+		verdict=MISMATCH
+		why="no line matches the message pattern '$SCENARIO_MESSAGE'"
 	elif [ -n "$SCENARIO_LAST_PROGRESS" ] && [ "$progress" != "$SCENARIO_LAST_PROGRESS" ]; then
 		verdict=MISMATCH
 		why="last progress ${progress:-none} %, expected $SCENARIO_LAST_PROGRESS %"

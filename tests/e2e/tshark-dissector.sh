@@ -81,6 +81,15 @@ for f in captures/*.pcap; do
 	[ -s "$T/c.txt" ] || fail "$f: no records"
 done
 
+# 7. Odd and malformed records (fuzz seeds): no Lua error, every record listed.
+for f in tests/fuzz/corpus/capture/file-*.pcap; do
+	[ -f "$f" ] || continue
+	tshark -X lua_script:"$LUA" -r "$f" >"$T/c.txt" 2>&1
+	grep -qi 'lua error\|attempt to' "$T/c.txt" && { fail "$f: Lua errors:"; grep -i 'lua error' "$T/c.txt" | head -3; }
+done
+got=$(tshark -X lua_script:"$LUA" -r tests/fuzz/corpus/capture/file-odd-records.pcap 2>/dev/null | grep -c 'malformed\|unknown record version')
+[ "$got" -eq 6 ] || fail "odd records: $got flagged malformed, want 6"
+
 if [ "$fails" -ne 0 ]; then
 	echo "$fails check(s) failed"
 	exit 1

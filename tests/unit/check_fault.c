@@ -515,7 +515,8 @@ START_TEST(test_pin)
 	char *text, err[4096];
 	size_t i;
 
-	parse_ok(HEAD RANDOM_RULES "[rule never]\ncommand = SYNC\nprobability = 0.0000001\naction = drop\n", &sc);
+	parse_ok(HEAD "[expect esptool<4]\noutcome = hang\nmessage = a |\n  b\n"
+	    RANDOM_RULES "[rule never]\ncommand = SYNC\nprobability = 0.0000001\naction = drop\n", &sc);
 	e = fault_engine_new(&sc, 1, 77, 0);
 	run_session(e, a, -1);
 	text = fault_engine_pin(e);
@@ -526,6 +527,9 @@ START_TEST(test_pin)
 	for (i = 0; i < pinned.nrules; i++)
 		ck_assert(!scenario_rule_random(&pinned.rules[i]));
 	ck_assert(scenario_rule_find(&pinned, "never")->optional);
+	ck_assert_uint_eq(pinned.noverrides, 1);
+	ck_assert_int_eq(pinned.overrides[0].outcome, SCENARIO_OUT_HANG);
+	ck_assert_str_eq(pinned.overrides[0].message, "a | b");
 	/* with any seed, the pinned file fires where the random run did */
 	e = fault_engine_new(&pinned, 1, 12345, 0);
 	run_session(e, b, -1);

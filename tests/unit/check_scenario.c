@@ -140,6 +140,13 @@ static const struct {
 	  "t.ini:6: bad rule name \"a b\" (letters, digits, '-', '_', '.', at most 40)" },
 	{ HEAD "[rule a\naction = drop\n", "t.ini:6: section header without ']'" },
 	{ HEAD "[expect]\n", "t.ini:6: duplicate section [expect] (first on line 3)" },
+	{ HEAD "[expect esptol]\n", "t.ini:6: unknown tool \"esptol\" (did you mean \"esptool\"?)" },
+	{ HEAD "[expect esptool<4.x]\n", "t.ini:6: bad version \"4.x\" (e.g. 4, 4.8 or 4.9.1)" },
+	{ HEAD "[expect esptool=>4]\n", "t.ini:6: bad version comparison \"=>\" (<, <=, >, >= or =)" },
+	{ HEAD "[expect esptool<4]\n[expect esptool<4]\n",
+	  "t.ini:7: duplicate section [expect esptool<4] (first on line 6)" },
+	{ HEAD "[expect esptool-js]\noutcom = pass\n",
+	  "t.ini:7: unknown key \"outcom\" in [expect esptool-js] (did you mean \"outcome\"?)" },
 	{ "[scenario]\nname = t\nseed = 12x\n[expect]\noutcome = pass\nclass = SUCCESS\n",
 	  "t.ini:3: bad seed \"12x\" (a 64-bit number)" },
 	{ "[scenario]\nname = t\n[expect]\noutcome = fail-clen\nclass = SUCCESS\n",
@@ -337,6 +344,40 @@ START_TEST(test_percent)
 }
 END_TEST
 
+START_TEST(test_overrides)
+{
+	struct scenario sc;
+	struct scenario_expect ex;
+	char err[4096];
+	const char *text = HEAD "message = stopped\n"
+	    "[expect esptool<4]\noutcome = fail-dirty\nmessage = StopIteration\n"
+	    "[expect esptool >= 4.8]\noutcome = recovered\n"
+	    "[expect esptool-js]\nclass = NO_RESPONSE\nlast_progress = 50\n"
+	    "[rule a]\naction = drop\n";
+
+	ck_assert_msg(scenario_parse_string("o.ini", text, &sc, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(sc.noverrides, 3);
+	scenario_expect_for(&sc, "esptool", "3.3.2", &ex);
+	ck_assert_int_eq(ex.outcome, SCENARIO_OUT_FAIL_DIRTY);
+	ck_assert_str_eq(ex.message, "StopIteration");
+	ck_assert_str_eq(ex.class, "ACK_STALL");
+	scenario_expect_for(&sc, "esptool", "4.5.1", &ex);
+	ck_assert_int_eq(ex.outcome, SCENARIO_OUT_FAIL_CLEAN);
+	ck_assert_str_eq(ex.message, "stopped");
+	scenario_expect_for(&sc, "py", "4.9.1", &ex);
+	ck_assert_int_eq(ex.outcome, SCENARIO_OUT_RECOVERED);
+	scenario_expect_for(&sc, "esptool", NULL, &ex);	/* unknown version: no versioned section */
+	ck_assert_int_eq(ex.outcome, SCENARIO_OUT_FAIL_CLEAN);
+	scenario_expect_for(&sc, "js", NULL, &ex);
+	ck_assert_str_eq(ex.class, "NO_RESPONSE");
+	ck_assert_int_eq(ex.last_progress, 50);
+	ck_assert_int_eq(ex.outcome, SCENARIO_OUT_FAIL_CLEAN);
+	scenario_expect_for(&sc, NULL, NULL, &ex);
+	ck_assert_int_eq(ex.last_progress, -1);
+	scenario_free(&sc);
+}
+END_TEST
+
 static Suite *
 scenario_suite(void)
 {
@@ -350,6 +391,7 @@ scenario_suite(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_loop_test(tc, test_durations, 0, (int)(sizeof(durations) / sizeof(durations[0])));
 	tcase_add_test(tc, test_percent);
+	tcase_add_test(tc, test_overrides);
 	suite_add_tcase(s, tc);
 	return s;
 }

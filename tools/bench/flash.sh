@@ -14,8 +14,10 @@
 # client's own cost per block (esptool-js inflates each block it sends to
 # track progress, one byte per callback) plus the ack round trip.
 . "$(dirname "$0")/../../tests/e2e/lib.sh"
-command -v "$NODE" >/dev/null 2>&1 && [ -d "$E2E_ROOT/tests/js/node_modules/esptool-js" ] ||
-    { echo "flash bench: needs node and tests/js/node_modules (make deps)"; exit 1; }
+if ! command -v "$NODE" >/dev/null 2>&1 || [ ! -d "$E2E_ROOT/tests/js/node_modules/esptool-js" ]; then
+	echo "flash bench: needs node and tests/js/node_modules (make deps)"
+	exit 1
+fi
 [ -x "$SLIPTAP" ] || { echo "flash bench: no $SLIPTAP"; exit 1; }
 export E2E_CLIENT_TIMEOUT=900
 

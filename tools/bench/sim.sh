@@ -75,12 +75,17 @@ run() { # label baud pace(0/1)
 	fi
 	t1=$(now)
 	stop_sim
-	awk -v l="$1" -v b="$2" -v t0="$t0" -v t1="$t1" -v n=$SIZE -v p="$3" -v c="$client" 'BEGIN {
+	# the session's own wire time (both directions, every byte at the baud of
+	# its moment: connect and stub upload at 115200 included), from the sim
+	sess=$(sed -n 's/.*wire time: in \([0-9.]*\) s, out \([0-9.]*\) s.*/\1 \2/p' "$dir/sim.log")
+	awk -v l="$1" -v b="$2" -v t0="$t0" -v t1="$t1" -v n=$SIZE -v p="$3" -v c="$client" \
+	    -v sess="$sess" 'BEGIN {
 		t = t1 - t0; wire = n * 10 / b
+		split(sess, w, " "); sw = w[1] + w[2]
 		if (p == 1)
-			printf "%-24s %s: %7.2f s, wire time of the image %6.2f s, ratio %.2f\n", l, c, t, wire, t / wire
+			printf "%-16s %s: %7.2f s; image at wire speed %6.2f s (ratio %.2f); session wire time %6.2f s (ratio %.2f)\n", l, c, t, wire, t / wire, sw, (sw > 0 ? t / sw : 0)
 		else
-			printf "%-24s %s: %7.2f s (%.0f KB/s; paced wire time at %d would be %.2f s)\n", l, c, t, n / 1024 / t, b, wire
+			printf "%-16s %s: %7.2f s (%.0f KB/s); paced, the session would need %.2f s\n", l, c, t, n / 1024 / t, sw
 	}'
 }
 

@@ -1,0 +1,73 @@
+#!/bin/sh
+# proxy-errors.sh — what a user sees when something is wrong, and the small
+# behaviours around the edges: one clear line and exit 1 for a missing port,
+# a bad usb: spec, a link path that is not ours; `sliptap ports` is clear when
+# no USB port exists (and never lists on-board UARTs unasked); usage errors
+# exit 2; --reset runs its DTR/RTS sequence when the client opens the pty
+# (recorded even on a pty, which has no modem lines); SIGTERM closes the
+# capture cleanly with an END record.
+. "$(dirname "$0")/lib.sh"
+e2e_need_sliptap
+: "${CC:=cc}"
+command -v "$CC" >/dev/null 2>&1 || e2e_skip "no C compiler ($CC) to build tests/e2e/ptyio.c"
+w=$(e2e_tmpdir work)
+
+# expect_fail RC PATTERN CMD... — CMD exits RC with a single stderr line matching PATTERN.
+expect_fail() {
+	_rc=$1
+	_pat=$2
+	shift 2
+	"$@" >"$w/out" 2>"$w/err"
+	_got=$?
+	[ "$_got" -eq "$_rc" ] || { cat "$w/err"; e2e_fail "'$*' exited $_got, not $_rc"; }
+	[ "$(wc -l <"$w/err")" -le 2 ] || { cat "$w/err"; e2e_fail "'$*': more than one error line"; }
+	e2e_expect "$w/err" "$_pat" "'$*'"
+	head -n 1 "$w/err"
+}
+
+expect_fail 1 "^sliptap proxy: $w/nope: no such port; serial ports: " \
+    "$SLIPTAP" proxy "$w/nope"
+expect_fail 1 "bad USB device spec" "$SLIPTAP" proxy usb:xyz
+expect_fail 1 "^sliptap proxy: no USB serial port 1234:5678; USB serial ports: " \
+    "$SLIPTAP" proxy usb:1234:5678
+expect_fail 2 "usage: sliptap proxy" "$SLIPTAP" proxy
+expect_fail 2 "reset" "$SLIPTAP" proxy --reset sideways /dev/null
+expect_fail 1 "cannot connect" "$SLIPTAP" proxy tcp://127.0.0.1:1
+
+"$CC" -O2 -o "$w/ptyio" "$E2E_ROOT/tests/e2e/ptyio.c" || e2e_fail "cannot build ptyio"
+"$w/ptyio" device "$w/dev" 0 2>"$w/dev.log" &
+DEV_PID=$!
+E2E_PIDS="$E2E_PIDS $DEV_PID"
+e2e_wait_line "$w/dev.log" "ready" "$DEV_PID" || e2e_fail "fake device did not start"
+
+echo "not a link" >"$w/file"
+expect_fail 1 "$w/file exists and is not a symlink" "$SLIPTAP" proxy --link "$w/file" "$w/dev"
+[ "$(cat "$w/file")" = "not a link" ] || e2e_fail "the proxy clobbered a file"
+
+e2e_log "sliptap ports"
+"$SLIPTAP" ports >"$w/ports" 2>&1 || e2e_fail "sliptap ports failed"
+cat "$w/ports"
+e2e_reject "$w/ports" "ttyS[0-9]" "ports lists on-board UARTs only with --all"
+if ! grep -q "^PORT " "$w/ports"; then
+	e2e_expect "$w/ports" "^no USB serial ports found" "ports: empty message"
+fi
+"$SLIPTAP" ports --json >"$w/ports.json" || e2e_fail "sliptap ports --json failed"
+
+e2e_log "--reset classic on client open"
+e2e_start_proxy --quiet --json-events --reset classic --pcap "$w/cap.pcap" "$w/dev"
+"$w/ptyio" ping "$PROXY_LINK" 3 64 || e2e_fail "no echo"
+_i=0
+while ! grep -q '"event":"client-close"' "$PROXY_OUT"; do
+	[ $_i -lt 200 ] || e2e_fail "no client-close event"
+	sleep 0.05
+	_i=$((_i + 1))
+done
+e2e_expect "$PROXY_OUT" '"event":"reset","how":"classic"' "reset event"
+kill -TERM "$PROXY_PID"
+e2e_wait_exit "$PROXY_PID" || e2e_fail "the proxy did not exit 0 on SIGTERM"
+[ ! -e "$PROXY_LINK" ] || e2e_fail "link left behind"
+"$SLIPTAP" dump "$w/cap.pcap" >"$w/dump" 2>&1 || { tail "$w/dump"; e2e_fail "capture unreadable"; }
+e2e_expect "$w/dump" "RESET .*how=classic" "capture: RESET"
+e2e_expect "$w/dump" "LINES .*dtr=0 rts=1 from=reset applied=0" "capture: LINES of the reset (pty: not applied)"
+e2e_expect "$w/dump" "END .*reason=sigterm" "capture: END on SIGTERM"
+echo "proxy errors: clear messages, ports, reset and clean shutdown ok"

@@ -1,0 +1,182 @@
+#!/bin/sh
+# proxy.sh — what `sliptap proxy` costs, measured against references in the
+# same run (run by `make bench`; SLIPTAP and SLIPTAP_BUILD set by tools/bench.sh):
+#   throughput  BENCH_BYTES (default 256 MiB) each way through a fake echoing
+#               device: a direct pty (no relay), socat relaying the same pty
+#               pair plain and with -x (hex dump), and the proxy with SLIP
+#               decoding, session tracking and the pcap on. Target: proxy >=
+#               0.8 x socat plain.
+#   latency     added per 64-byte frame round trip, p50/p99: direct, socat, proxy
+#   flash time  esptool-js writing BENCH_IMAGE (default 512 KiB) to `sliptap sim
+#               --pace` directly and through the proxy. Target: <= 1.02.
+#   memory      the proxy's peak RSS over a BENCH_RSS_BYTES (default 1 GiB) run.
+# Prints one line per figure and the ratios at the end.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+: "${SLIPTAP:=$ROOT/build/sliptap}"
+: "${BENCH_BYTES:=268435456}"
+: "${BENCH_RSS_BYTES:=1073741824}"
+: "${BENCH_IMAGE:=524288}"
+: "${BENCH_PINGS:=2000}"
+: "${CC:=cc}"
+[ -x "$SLIPTAP" ] || { echo "proxy bench: no $SLIPTAP (run make)"; exit 1; }
+command -v socat >/dev/null 2>&1 || { echo "proxy bench: socat is not installed"; exit 1; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/sliptap-bench-proxy.XXXXXX") || exit 1
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+"$CC" -O2 -o "$T/ptyio" "$ROOT/tests/e2e/ptyio.c" || { echo "proxy bench: cannot build ptyio"; exit 1; }
+
+now() { date +%s.%N; }
+# wait_for FILE PATTERN — bounded poll for a line.
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		[ $i -lt 400 ] || { echo "proxy bench: timed out waiting for '$2' in $1"; exit 1; }
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+wait_path() {
+	i=0
+	while [ ! -e "$1" ]; do
+		[ $i -lt 400 ] || { echo "proxy bench: $1 never appeared"; exit 1; }
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
+# start_device — a fresh echoing fake device at $T/dev.
+start_device() {
+	rm -f "$T/dev" "$T/dev.log"
+	"$T/ptyio" device "$T/dev" 0 2>"$T/dev.log" &
+	DEV=$!
+	PIDS="$PIDS $DEV"
+	wait_for "$T/dev.log" ready
+}
+
+# start_relay KIND — the thing under test between $T/port and $T/dev; sets RELAY.
+start_relay() {
+	rm -f "$T/port"
+	case $1 in
+	direct)	RELAY=""
+		ln -s "$(readlink "$T/dev")" "$T/port" ;;
+	socat)	socat -b 65536 PTY,link="$T/port",rawer "$T/dev",rawer 2>/dev/null &
+		RELAY=$!
+		wait_path "$T/port" ;;
+	socat-x) socat -x -b 65536 PTY,link="$T/port",rawer "$T/dev",rawer 2>/dev/null &
+		RELAY=$!
+		wait_path "$T/port" ;;
+	proxy)	rm -f "$T/cap.pcap"
+		"$SLIPTAP" proxy --quiet --pcap "$T/cap.pcap" --link "$T/port" "$T/dev" >"$T/proxy.out" 2>&1 &
+		RELAY=$!
+		wait_for "$T/proxy.out" ready ;;
+	esac
+	[ -n "$RELAY" ] && PIDS="$PIDS $RELAY"
+	return 0
+}
+
+stop_all() {
+	[ -n "$RELAY" ] && kill "$RELAY" 2>/dev/null && wait "$RELAY" 2>/dev/null
+	kill "$DEV" 2>/dev/null
+	wait "$DEV" 2>/dev/null
+	RELAY=""
+}
+
+# throughput KIND BYTES — prints MB/s (each way); sets RSS for the proxy.
+throughput() {
+	start_device
+	start_relay "$1"
+	head -c "$2" /dev/urandom >"$T/in.bin"
+	t0=$(now)
+	if ! "$T/ptyio" client "$T/port" "$2" <"$T/in.bin" >/dev/null 2>"$T/client.err"; then
+		echo "0"
+		stop_all
+		return
+	fi
+	t1=$(now)
+	RSS=""
+	[ "$1" = proxy ] && RSS=$(awk '/VmHWM/ { print $2 }' /proc/"$RELAY"/status)
+	stop_all
+	rm -f "$T/in.bin" "$T/cap.pcap"
+	echo "$2 $t0 $t1" | awk '{ printf "%.1f\n", $1 / ($3 - $2) / 1e6 }'
+}
+
+latency() {
+	start_device
+	start_relay "$1"
+	"$T/ptyio" ping "$T/port" "$BENCH_PINGS" 64
+	stop_all
+}
+
+echo "throughput, $BENCH_BYTES bytes each way (MB/s each way):"
+for k in direct socat socat-x proxy; do
+	v=$(throughput "$k" "$BENCH_BYTES")
+	eval "tp_$(echo $k | tr - _)=$v"
+	printf '  %-8s %8s MB/s%s\n' "$k" "$v" "$([ "$k" = proxy ] && echo " (decode + session + pcap)")"
+done
+echo "latency, $BENCH_PINGS round trips of a 64-byte frame:"
+for k in direct socat proxy; do
+	v=$(latency "$k")
+	eval "lat_$k=\"$v\""
+	printf '  %-8s %s\n' "$k" "$v"
+done
+
+flash() { # direct|proxy -> seconds
+	rm -f "$T/sim" "$T/sim.out"
+	"$SLIPTAP" sim --chip esp32 --pace --flash "$T/flash.bin" --link "$T/sim" >"$T/sim.out" 2>/dev/null &
+	SIM=$!
+	PIDS="$PIDS $SIM"
+	wait_for "$T/sim.out" "^sliptap sim:"
+	port=$T/sim
+	RELAY=""
+	if [ "$1" = proxy ]; then
+		"$SLIPTAP" proxy --quiet --pcap "$T/flash.pcap" --link "$T/port" "$T/sim" >"$T/proxy.out" 2>&1 &
+		RELAY=$!
+		PIDS="$PIDS $RELAY"
+		wait_for "$T/proxy.out" ready
+		port=$T/port
+	fi
+	t0=$(now)
+	node "$ROOT/tests/js/flash.mjs" --port "$port" --chip esp32 --baud 460800 \
+	    --before no_reset --after no_reset write_flash 0x10000 "$T/img.bin" >"$T/flash.log" 2>&1 ||
+	    { echo "FAILED"; tail -n 5 "$T/flash.log" >&2; }
+	t1=$(now)
+	[ -n "$RELAY" ] && kill "$RELAY" 2>/dev/null && wait "$RELAY" 2>/dev/null
+	kill "$SIM" 2>/dev/null
+	wait "$SIM" 2>/dev/null
+	echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }'
+}
+if command -v node >/dev/null 2>&1 && [ -d "$ROOT/tests/js/node_modules/esptool-js" ]; then
+	head -c "$BENCH_IMAGE" /dev/urandom >"$T/img.bin"
+	fd=$(flash direct)
+	fp=$(flash proxy)
+	echo "flash time, esptool-js, $BENCH_IMAGE random bytes to sim --pace at 460800 baud:"
+	echo "  direct   $fd s"
+	echo "  proxy    $fp s"
+else
+	fd="" fp=""
+	echo "flash time: skipped (no node or tests/js/node_modules; run make deps)"
+fi
+
+v=$(throughput proxy "$BENCH_RSS_BYTES")
+echo "memory: proxy peak RSS ${RSS} kB over $BENCH_RSS_BYTES bytes each way ($v MB/s)"
+
+echo "ratios:"
+echo "$tp_proxy $tp_socat $tp_socat_x $tp_direct" | awk '{
+	printf "  throughput proxy/socat     %.2f (target >= 0.80)\n", ($2 > 0 ? $1 / $2 : 0)
+	printf "  throughput proxy/socat -x  %.2f\n", ($3 > 0 ? $1 / $3 : 0)
+	printf "  throughput proxy/direct    %.2f\n", ($4 > 0 ? $1 / $4 : 0) }'
+p50() { echo "$1" | sed 's/.*p50_us=\([0-9.]*\).*/\1/'; }
+p99() { echo "$1" | sed 's/.*p99_us=\([0-9.]*\).*/\1/'; }
+awk -v pd="$(p50 "$lat_direct")" -v ps="$(p50 "$lat_socat")" -v pp="$(p50 "$lat_proxy")" \
+    -v qd="$(p99 "$lat_direct")" -v qs="$(p99 "$lat_socat")" -v qp="$(p99 "$lat_proxy")" 'BEGIN {
+	printf "  added latency p50: proxy %+.1f us vs direct, %+.1f us vs socat\n", pp - pd, pp - ps
+	printf "  added latency p99: proxy %+.1f us vs direct, %+.1f us vs socat\n", qp - qd, qp - qs }'
+[ -n "$fd" ] && echo "$fp $fd" | awk '{ printf "  flash time proxy/direct    %.3f (target <= 1.02)\n", ($2 > 0 ? $1 / $2 : 0) }'
+exit 0
