@@ -100,7 +100,7 @@ local F = {
 	old_baud = ProtoField.uint32("sliptap.old_baud", "Old baud rate"),
 	addr = ProtoField.uint32("sliptap.addr", "Address", base.HEX),
 	reg_value = ProtoField.uint32("sliptap.reg_value", "Register value", base.HEX),
-	status = ProtoField.uint8("sliptap.status", "Status", base.DEC, { [0] = "ok", [1] = "failed" }),
+	status = ProtoField.uint8("sliptap.status", "Status (0 = ok)", base.HEX),
 	error = ProtoField.uint8("sliptap.error", "Error", base.HEX, ERRORS),
 	error_name = ProtoField.string("sliptap.error_name", "Error name"),
 	-- events
@@ -276,10 +276,12 @@ local function dissect_esp(dtvb, tree, flags, pinfo)
 			local st = b:get_index(at)
 			t:add(F.status, dtvb(at, 1))
 			if st ~= 0 then
-				local err = b:get_index(at + 1)
+				-- ROM: status 1 then the code; flasher stub: the code (0xC0...) then 0.
+				local ea = (st == 1) and at + 1 or at
+				local err = b:get_index(ea)
 				local en = ERRORS[err] or string.format("0x%02X", err)
-				t:add(F.error, dtvb(at + 1, 1))
-				t:add(F.error_name, dtvb(at + 1, 1), en)
+				t:add(F.error, dtvb(ea, 1))
+				t:add(F.error_name, dtvb(ea, 1), en)
 				local ti = t:add_proto_expert_info(e_resp, name .. " failed: " .. en)
 				info = info .. " FAILED " .. en
 			else

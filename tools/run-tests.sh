@@ -42,6 +42,7 @@ fi
 if [ "$ONLY" = all ] || [ "$ONLY" = e2e ]; then
 	for t in tests/e2e/*.sh; do
 		[ -f "$t" ] || continue
+		[ "$(basename "$t")" = lib.sh ] && continue
 		run_one "e2e/$(basename "$t" .sh)" sh "$t"
 	done
 fi

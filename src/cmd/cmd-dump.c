@@ -239,6 +239,13 @@ dump_decode_frame(struct dump_state *st, const struct capture_record *rec,
 		if (esp_response_status(&p, dump_status_len(rec, &p), &status, &error) == 0) {
 			dump_field_add(fl, "status", 1, "%u", status);
 			if (status != 0) {
+				/*
+				 * The ROM answers status 1 + the error code; the flasher
+				 * stub puts its error code (0xC0...) in the status byte
+				 * and 0 after it (esptool reads both as one big-endian u16).
+				 */
+				if (status != 1)
+					error = status;
 				name = esp_error_name(error);
 				dump_field_add(fl, "error", 1, "%u", error);
 				dump_field_add(fl, "error_name", 0, "%s",
@@ -460,11 +467,19 @@ dump_synth_cmd(struct dump_synth *s, unsigned flags, uint8_t op, const uint8_t *
 	s->ts += 150000;	/* 0.15 ms */
 }
 
+/* A response; error != 0 fails it the ROM way (01 code) or, with 2-byte status, the stub way (code 00). */
 static void
 dump_synth_resp(struct dump_synth *s, unsigned flags, uint8_t op, uint32_t value,
-    uint8_t status, uint8_t error, int status_len)
+    uint8_t error, int status_len)
 {
-	uint8_t st[4] = { status, error, 0, 0 };
+	uint8_t st[4] = { 0, 0, 0, 0 };
+
+	if (error != 0 && status_len == 2)
+		st[0] = error;
+	else if (error != 0) {
+		st[0] = 1;
+		st[1] = error;
+	}
 
 	dump_synth_frame(s, CAPTURE_DIR_D2H, flags | (status_len == 2 ?
 	    CAPTURE_F_STATUS2 : CAPTURE_F_STATUS4),
@@ -522,11 +537,11 @@ dump_synth(const char *path)
 	put_le32(data, ESP_SYNC_VALUE);
 	dump_synth_cmd(s, 0, ESP_OP_SYNC, data, 36, 0);
 	for (i = 0; i < 2; i++)
-		dump_synth_resp(s, 0, ESP_OP_SYNC, 0, 0, 0, 4);
+		dump_synth_resp(s, 0, ESP_OP_SYNC, 0, 0, 4);
 	/* Chip detection: the magic register. */
 	put_le32(data, 0x40001000);
 	dump_synth_cmd(s, 0, ESP_OP_READ_REG, data, 4, 0);
-	dump_synth_resp(s, 0, ESP_OP_READ_REG, 0x00f01d83, 0, 0, 4);
+	dump_synth_resp(s, 0, ESP_OP_READ_REG, 0x00f01d83, 0, 4);
 	capture_write_event(s->c, s->ts, CAPTURE_DIR_NONE, CAPTURE_EV_SESSION,
 	    "chip=ESP32 phase=detect");
 	/* A line hit mid-frame: a bad escape in a junk frame. */
@@ -536,14 +551,14 @@ dump_synth(const char *path)
 	/* Stub upload (one tiny block) and its greeting. */
 	dump_synth_words(data, (const uint32_t[]){ 64, 1, 0x1800, 0x40080000 }, 4);
 	dump_synth_cmd(s, 0, ESP_OP_MEM_BEGIN, data, 16, 0);
-	dump_synth_resp(s, 0, ESP_OP_MEM_BEGIN, 0, 0, 0, 4);
+	dump_synth_resp(s, 0, ESP_OP_MEM_BEGIN, 0, 0, 4);
 	dump_synth_words(data, (const uint32_t[]){ 64, 0, 0, 0 }, 4);
 	memset(data + 16, 0xA5, 64);
 	dump_synth_cmd(s, 0, ESP_OP_MEM_DATA, data, 16 + 64, esp_checksum(data + 16, 64));
-	dump_synth_resp(s, 0, ESP_OP_MEM_DATA, 0, 0, 0, 4);
+	dump_synth_resp(s, 0, ESP_OP_MEM_DATA, 0, 0, 4);
 	dump_synth_words(data, (const uint32_t[]){ 0, 0x40080400 }, 2);
 	dump_synth_cmd(s, 0, ESP_OP_MEM_END, data, 8, 0);
-	dump_synth_resp(s, 0, ESP_OP_MEM_END, 0, 0, 0, 4);
+	dump_synth_resp(s, 0, ESP_OP_MEM_END, 0, 0, 4);
 	memcpy(s->body, "OHAI", 4);
 	dump_synth_frame(s, CAPTURE_DIR_D2H, stub, 4);
 	capture_write_event(s->c, s->ts, CAPTURE_DIR_NONE, CAPTURE_EV_SESSION,
@@ -551,16 +566,16 @@ dump_synth(const char *path)
 	/* Baud change. */
 	dump_synth_words(data, (const uint32_t[]){ 921600, 115200 }, 2);
 	dump_synth_cmd(s, stub, ESP_OP_CHANGE_BAUDRATE, data, 8, 0);
-	dump_synth_resp(s, stub, ESP_OP_CHANGE_BAUDRATE, 0, 0, 0, 2);
+	dump_synth_resp(s, stub, ESP_OP_CHANGE_BAUDRATE, 0, 0, 2);
 	capture_write_event(s->c, s->ts += 50000, CAPTURE_DIR_NONE, CAPTURE_EV_BAUD,
 	    "side=both baud=921600 from=115200");
 	dump_synth_words(data, (const uint32_t[]){ 0, 0 }, 2);
 	dump_synth_cmd(s, stub, ESP_OP_SPI_ATTACH, data, 8, 0);
-	dump_synth_resp(s, stub, ESP_OP_SPI_ATTACH, 0, 0, 0, 2);
+	dump_synth_resp(s, stub, ESP_OP_SPI_ATTACH, 0, 0, 2);
 	/* FLASH_BEGIN: erase size, blocks, block size, offset, not encrypted. */
 	dump_synth_words(data, (const uint32_t[]){ blocks * 1024, blocks, 1024, 0x10000, 0 }, 5);
 	dump_synth_cmd(s, stub, ESP_OP_FLASH_BEGIN, data, 20, 0);
-	dump_synth_resp(s, stub, ESP_OP_FLASH_BEGIN, 0, 0, 0, 2);
+	dump_synth_resp(s, stub, ESP_OP_FLASH_BEGIN, 0, 0, 2);
 	capture_write_event(s->c, s->ts, CAPTURE_DIR_NONE, CAPTURE_EV_SESSION,
 	    "phase=flash offset=0x10000 size=20480 progress=0");
 	for (seq = 0; seq < blocks; seq++) {
@@ -576,7 +591,7 @@ dump_synth(const char *path)
 		chk = esp_checksum(data + 16, 1024);
 		if (seq != 14) {
 			dump_synth_cmd(s, stub, ESP_OP_FLASH_DATA, data, sizeof(data), chk);
-			dump_synth_resp(s, stub, ESP_OP_FLASH_DATA, 0, 0, 0, 2);
+			dump_synth_resp(s, stub, ESP_OP_FLASH_DATA, 0, 0, 2);
 		} else {
 			/* The fault: record what the host sent, the fault, what the device got. */
 			blen = esp_command_build(ESP_OP_FLASH_DATA, data, sizeof(data), chk, s->body);
@@ -592,11 +607,11 @@ dump_synth(const char *path)
 			s->body[8 + 16 + 100] ^= 0x20;
 			dump_synth_frame(s, CAPTURE_DIR_H2D, stub | CAPTURE_STAGE_DELIVERED, blen);
 			s->ts += 150000;
-			dump_synth_resp(s, stub, ESP_OP_FLASH_DATA, 0, 1,
+			dump_synth_resp(s, stub, ESP_OP_FLASH_DATA, 0,
 			    ESP_STUB_BAD_DATA_CHECKSUM, 2);
 			/* esptool retries the block. */
 			dump_synth_cmd(s, stub, ESP_OP_FLASH_DATA, data, sizeof(data), chk);
-			dump_synth_resp(s, stub, ESP_OP_FLASH_DATA, 0, 0, 0, 2);
+			dump_synth_resp(s, stub, ESP_OP_FLASH_DATA, 0, 0, 2);
 		}
 		if ((seq + 1) % 5 == 0)
 			capture_write_eventf(s->c, s->ts, CAPTURE_DIR_NONE, CAPTURE_EV_SESSION,
@@ -604,7 +619,7 @@ dump_synth(const char *path)
 	}
 	dump_synth_words(data, (const uint32_t[]){ 1 }, 1);
 	dump_synth_cmd(s, stub, ESP_OP_FLASH_END, data, 4, 0);
-	dump_synth_resp(s, stub, ESP_OP_FLASH_END, 0, 0, 0, 2);
+	dump_synth_resp(s, stub, ESP_OP_FLASH_END, 0, 0, 2);
 	capture_write_event(s->c, s->ts, CAPTURE_DIR_NONE, CAPTURE_EV_NOT_TRIGGERED,
 	    "rule=drop-md5 reason=\"op SPI_FLASH_MD5 never seen\"");
 	capture_write_event(s->c, s->ts += 1000000, CAPTURE_DIR_NONE, CAPTURE_EV_HANGUP,

@@ -251,6 +251,10 @@ cmd_sim_loop(struct cmd_sim *cs)
 			if (olen == 0 && soon < deadline)
 				deadline = soon;
 		}
+		if (olen == sizeof(obuf) && deadline < now + 10000000) {
+			/* the client is not reading: wait for POLLOUT, not for paced bytes we cannot take */
+			deadline = now + 10000000;
+		}
 		if (deadline != UINT64_MAX) {
 			uint64_t d = deadline > now ? deadline - now : 0;
 
@@ -277,7 +281,7 @@ cmd_sim_loop(struct cmd_sim *cs)
 		if (nfds == 0 || pfd.revents == 0)
 			continue;
 		now = cmd_sim_now();
-		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+		if (!cs->stalled && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
 			size_t room = sim_device_input_room(cs->dev);
 			ssize_t n;
 

@@ -1055,7 +1055,8 @@ scenario_key_expect(struct scenario_parser *p, const char *key, const char *valu
 			scenario_error(p, p->line, "indented line continues \"%s\"; remove the indentation", key);
 			return 0;
 		}
-		if (*dst.message != NULL) {
+		if (*dst.message != NULL && *dst.nkv > 0 &&
+		    strcmp((*dst.kv)[*dst.nkv - 1].key, key) == 0) {
 			struct scenario_kv *kv = &(*dst.kv)[*dst.nkv - 1];
 
 			xasprintf(&n, "%s %s", *dst.message, value);
@@ -1264,6 +1265,11 @@ scenario_key_rule(struct scenario_parser *p, const char *key, char op, const cha
 
 		if (!scenario_rkeys[k].multiline) {
 			scenario_error(p, p->line, "indented line continues \"%s\"; remove the indentation", key);
+			return 0;
+		}
+		if (r->nkv == 0 || strcmp(r->kv[r->nkv - 1].key, key) != 0) {
+			/* its first line was rejected (and reported) */
+			scenario_error(p, p->line, "indented line continues a rejected \"%s\"", key);
 			return 0;
 		}
 		if (k == RK_COMMAND || k == RK_RESPONSE_TO) {

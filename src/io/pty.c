@@ -51,7 +51,13 @@ pty_link_make(struct pty *p, char *err, size_t errlen)
 			    "pty (remove it or choose another link path)", p->link);
 			return -1;
 		}
-		/* a stale link to a pty (ours from an earlier run): replace it */
+		if (stat(target, &st) == 0) {
+			snprintf(err, errlen, "%s points to %s, a pty that is still open "
+			    "(another sliptap running?); stop it, remove the link or "
+			    "choose another link path", p->link, target);
+			return -1;
+		}
+		/* a stale link to a pty that is gone (ours from an earlier run): replace it */
 	}
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", p->link, (long)getpid());
 	unlink(tmp);

@@ -16,6 +16,7 @@
  * re-checked before every data read in case the tool cleared EXTPROC.
  */
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -139,11 +140,35 @@ proxy_host_check_baud(struct proxy *p)
 	proxy_set_device_baud(p, baud, "termios");
 }
 
+/*
+ * pty_read() with a 64 KiB packet: one syscall per read however much the
+ * tool wrote (the packet-mode status byte comes first, TIOCPKT_DATA = 0).
+ */
+static ssize_t
+proxy_host_pty_read(struct proxy *p, uint8_t *pkt, size_t size, int *ctl)
+{
+	ssize_t n;
+
+	*ctl = 0;
+	n = read(pty_master_fd(p->host.pty), pkt, size);
+	if (n <= 0)
+		return n == 0 ? (errno = EAGAIN, -1) : -1;
+	if (pkt[0] != TIOCPKT_DATA) {
+		if (pkt[0] & TIOCPKT_IOCTL)
+			*ctl |= PTY_CTL_TERMIOS;
+		if (pkt[0] & (TIOCPKT_FLUSHREAD | TIOCPKT_FLUSHWRITE))
+			*ctl |= PTY_CTL_FLUSH;
+		return 0;
+	}
+	return n - 1;
+}
+
 static void
 proxy_host_pty_cb(int fd, short revents, void *arg)
 {
 	struct proxy *p = arg;
-	uint8_t buf[4096];
+	static uint8_t pkt[PROXY_READ_MAX + 1];
+	uint8_t *buf = pkt + 1;
 	ssize_t n;
 	int ctl, rounds;
 
@@ -154,7 +179,7 @@ proxy_host_pty_cb(int fd, short revents, void *arg)
 	/* Open events first: data from a client that just opened belongs to it. */
 	proxy_host_ino_read(p);
 	for (rounds = 0; rounds < 64 && p->host.pty != NULL && !p->s[PROXY_H2D].paused; rounds++) {
-		n = pty_read(p->host.pty, buf, sizeof(buf), &ctl);
+		n = proxy_host_pty_read(p, pkt, sizeof(pkt), &ctl);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
@@ -171,8 +196,18 @@ proxy_host_pty_cb(int fd, short revents, void *arg)
 			continue;
 		if (p->host.clients == 0)
 			proxy_host_ino_read(p);
-		proxy_host_check_baud(p);
+		/*
+		 * TIOCPKT_IOCTL reports termios changes while EXTPROC is set; a
+		 * tool that clears it is still caught by this (cheap) poll, so
+		 * the device never runs at a stale baud for long.
+		 */
+		if (loop_now() - p->host.baud_checked > PROXY_BAUD_POLL_NS) {
+			p->host.baud_checked = loop_now();
+			proxy_host_check_baud(p);
+		}
 		proxy_input(p, PROXY_H2D, buf, (size_t)n);
+		if ((size_t)n < sizeof(pkt) - 1)
+			break;		/* drained: skip the read that would say EAGAIN */
 	}
 }
 

@@ -24,10 +24,12 @@ struct pty;
 #define PROXY_PEND_MAX		(1u << 20)	/* undecided raw bytes kept per direction */
 #define PROXY_NETBUF_MAX	(256u << 10)	/* escaped bytes waiting for a socket */
 #define PROXY_RETRY_NS		(100ULL * LOOP_MS)	/* device reappearance poll */
+#define PROXY_BAUD_POLL_NS	(20ULL * LOOP_MS)	/* termios poll besides TIOCPKT_IOCTL */
 
-/* A growable byte buffer. */
+/* A growable byte buffer; consuming from the front only moves `b`. */
 struct proxy_buf {
-	uint8_t		*b;
+	uint8_t		*base;		/* the allocation */
+	uint8_t		*b;		/* the data: len bytes from here */
 	size_t		 len, cap;
 };
 
@@ -86,6 +88,7 @@ struct proxy_host {
 	struct loop_fd	*ifd;
 	int		 clients;	/* opens minus closes seen on the slave */
 	uint32_t	 baud;		/* last termios speed seen */
+	uint64_t	 baud_checked;	/* when the termios speed was last polled */
 	int		 frozen;
 	/* rfc2217 server */
 	int		 lfd, cfd;

@@ -36,11 +36,21 @@
 void
 proxy_buf_add(struct proxy_buf *b, const uint8_t *data, size_t len)
 {
-	if (b->len + len > b->cap) {
-		b->cap = b->cap ? b->cap : 4096;
-		while (b->cap < b->len + len)
-			b->cap *= 2;
-		b->b = xrealloc(b->b, b->cap);
+	size_t head = b->base != NULL ? (size_t)(b->b - b->base) : 0;
+
+	if (head + b->len + len > b->cap) {
+		if (head > 0) {
+			memmove(b->base, b->b, b->len);	/* compact: rare, amortised */
+			b->b = b->base;
+			head = 0;
+		}
+		if (b->len + len > b->cap) {
+			b->cap = b->cap ? b->cap : 4096;
+			while (b->cap < b->len + len)
+				b->cap *= 2;
+			b->base = xrealloc(b->base, b->cap);
+			b->b = b->base;
+		}
 	}
 	memcpy(b->b + b->len, data, len);
 	b->len += len;
@@ -51,17 +61,18 @@ proxy_buf_consume(struct proxy_buf *b, size_t n)
 {
 	if (n >= b->len) {
 		b->len = 0;
+		b->b = b->base;
 		return;
 	}
-	memmove(b->b, b->b + n, b->len - n);
+	b->b += n;
 	b->len -= n;
 }
 
 void
 proxy_buf_free(struct proxy_buf *b)
 {
-	free(b->b);
-	b->b = NULL;
+	free(b->base);
+	b->base = b->b = NULL;
 	b->len = b->cap = 0;
 }
 

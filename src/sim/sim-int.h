@@ -174,7 +174,7 @@ void sim_reboot(struct sim_device *dev, enum sim_rst why, enum sim_boot boot);
 void sim_start_stub(struct sim_device *dev);
 /* Leave the loader for the app in flash without a reset (ROM FLASH_END(1)). */
 void sim_run_app(struct sim_device *dev);
-/* flash helpers: return 0 or -1 when the range leaves the flash */
+/* flash access: 0, or -1 when the range leaves the flash */
 int sim_flash_erase(struct sim_device *dev, uint32_t addr, uint32_t len);
 int sim_flash_write(struct sim_device *dev, uint32_t addr, const uint8_t *data, uint32_t len);
 int sim_flash_md5(struct sim_device *dev, uint32_t addr, uint32_t len, uint8_t digest[16]);

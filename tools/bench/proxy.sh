@@ -100,8 +100,7 @@ throughput() {
 		return
 	fi
 	t1=$(now)
-	RSS=""
-	[ "$1" = proxy ] && RSS=$(awk '/VmHWM/ { print $2 }' /proc/"$RELAY"/status)
+	[ "$1" = proxy ] && awk '/VmHWM/ { print $2 }' /proc/"$RELAY"/status >"$T/rss"
 	stop_all
 	rm -f "$T/in.bin" "$T/cap.pcap"
 	echo "$2 $t0 $t1" | awk '{ printf "%.1f\n", $1 / ($3 - $2) / 1e6 }'
@@ -165,7 +164,7 @@ else
 fi
 
 v=$(throughput proxy "$BENCH_RSS_BYTES")
-echo "memory: proxy peak RSS ${RSS} kB over $BENCH_RSS_BYTES bytes each way ($v MB/s)"
+echo "memory: proxy peak RSS $(cat "$T/rss" 2>/dev/null) kB over $BENCH_RSS_BYTES bytes each way ($v MB/s)"
 
 echo "ratios:"
 echo "$tp_proxy $tp_socat $tp_socat_x $tp_direct" | awk '{
