@@ -2,7 +2,8 @@
  * cmd-sim.c — `sliptap sim`: a simulated ESP device on a pty. Wraps the
  * device model (sim.h) with a pty (pty.h), a flash image file and a poll
  * loop; plays the USB side of the watchdog story (freeze the port, hang
- * it up, bring it back under the same link).
+ * it up, bring it back under the same link). With --rfc2217 the device
+ * is served over TCP instead (sim-net.h), where the client drives DTR/RTS.
  */
 #include <sys/stat.h>
 
@@ -21,6 +22,7 @@
 
 #include "cmd.h"
 #include "pty.h"
+#include "sim-net.h"
 #include "sim.h"
 #include "util.h"
 
@@ -35,6 +37,15 @@ static const char cmd_sim_help[] =
 "\n"
 "  --chip CHIP            esp32, esp32s3 or esp32c3 (required)\n"
 "  --link PATH            make PATH a symlink to the pty (replaced atomically)\n"
+"  --rfc2217 ADDR:PORT    serve the device over RFC 2217 on TCP instead of a\n"
+"                         pty (ADDR defaults to 127.0.0.1; port 0 picks a free\n"
+"                         one, named in the ready line); one client at a time,\n"
+"                         whose DTR/RTS drive the auto-reset circuit\n"
+"  --rfc2217-reset MODE   esp (default): like esptool's esp_rfc2217_server, DTR on\n"
+"                         starts a reset into download mode and RTS off a hard\n"
+"                         reset, with board timings; direct: each DTR/RTS change\n"
+"                         reaches the circuit as it arrives (like ser2net: the\n"
+"                         classic reset then fails over the network)\n"
 "  --flash FILE           flash contents (default ./sliptap-sim-CHIP.bin; created\n"
 "                         erased at --flash-size, kept across runs)\n"
 "  --flash-size SIZE      1MB, 2MB, 4MB (default), 8MB or 16MB\n"
@@ -59,6 +70,10 @@ static const char cmd_sim_help[] =
 "\n"
 "DUR is a number with an optional unit: ms, s (default), m.\n"
 "A pty has no DTR/RTS: run esptool with --before no_reset --after no_reset.\n"
+"Over --rfc2217 (esptool --port rfc2217://HOST:PORT) DTR/RTS work as on a\n"
+"dev board: EN and IO0 follow the classic and USB-Serial/JTAG reset sequences,\n"
+"so --boot spi plus esptool's default reset ends in download mode. Output\n"
+"while no client is connected is lost, like a UART nobody listens to.\n"
 "The boot log is printed at start and after every reset; output written while no\n"
 "client has the port open waits in the pty (esptool flushes it when it connects).\n";
 
@@ -322,6 +337,8 @@ cmd_sim_exec(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "chip", required_argument, NULL, 'c' },
 		{ "link", required_argument, NULL, 'l' },
+		{ "rfc2217", required_argument, NULL, 'r' },
+		{ "rfc2217-reset", required_argument, NULL, 'X' },
 		{ "flash", required_argument, NULL, 'f' },
 		{ "flash-size", required_argument, NULL, 's' },
 		{ "transport", required_argument, NULL, 't' },
@@ -339,11 +356,12 @@ cmd_sim_exec(int argc, char **argv)
 	struct sim_config cfg;
 	struct cmd_sim cs;
 	struct sim_flashfile *ff = NULL;
+	struct sim_net *net = NULL;
 	struct sigaction sa;
-	const char *link = NULL, *flash_path = NULL, *log_path = NULL, *why;
+	const char *link = NULL, *rfc2217 = NULL, *flash_path = NULL, *log_path = NULL, *why;
 	char *default_flash = NULL, err[512];
 	uint64_t flash_size = 4 * 1024 * 1024, wdt = 9 * SIM_NS;
-	int ch, chip = -1, created, rc = 1, no_wdt = 0;
+	int ch, chip = -1, created, rc = 1, no_wdt = 0, esp_reset = 1;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&cs, 0, sizeof(cs));
@@ -364,6 +382,20 @@ cmd_sim_exec(int argc, char **argv)
 			break;
 		case 'l':
 			link = optarg;
+			break;
+		case 'r':
+			rfc2217 = optarg;
+			break;
+		case 'X':
+			if (strcmp(optarg, "esp") == 0)
+				esp_reset = 1;
+			else if (strcmp(optarg, "direct") == 0)
+				esp_reset = 0;
+			else {
+				fprintf(stderr, "sliptap sim: bad --rfc2217-reset \"%s\" "
+				    "(esp or direct)\n", optarg);
+				return 2;
+			}
 			break;
 		case 'f':
 			flash_path = optarg;
@@ -446,6 +478,11 @@ cmd_sim_exec(int argc, char **argv)
 			    "or esp32c3)\n");
 		return cmd_usage_error(&cmd_sim_entry);
 	}
+	if (link != NULL && rfc2217 != NULL) {
+		fprintf(stderr, "sliptap sim: --link names a pty; --rfc2217 serves TCP "
+		    "instead (use one)\n");
+		return 2;
+	}
 	cfg.chip = (enum sim_chip)chip;
 	if (cfg.transport == SIM_TRANSPORT_USB_JTAG && !sim_chip_has_usb_jtag(cfg.chip)) {
 		fprintf(stderr, "sliptap sim: the %s has no USB-Serial/JTAG "
@@ -491,7 +528,12 @@ cmd_sim_exec(int argc, char **argv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
-	if ((cs.pty = pty_new(link, 1, err, sizeof(err))) == NULL) {
+	if (rfc2217 != NULL) {
+		if ((net = sim_net_listen(rfc2217, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "sliptap sim: --rfc2217: %s\n", err);
+			goto out;
+		}
+	} else if ((cs.pty = pty_new(link, 1, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "sliptap sim: %s\n", err);
 		goto out;
 	}
@@ -508,13 +550,28 @@ cmd_sim_exec(int argc, char **argv)
 		    (double)cs.vanish_ns / SIM_NS, (double)cs.reenum_ns / SIM_NS);
 	printf("sliptap sim: %s (%s) on %s", sim_chip_name(cfg.chip),
 	    cfg.transport == SIM_TRANSPORT_USB_JTAG ? "usb-jtag" : "uart",
-	    pty_slave_path(cs.pty));
+	    net != NULL ? sim_net_url(net) : pty_slave_path(cs.pty));
 	if (link != NULL)
 		printf(" (link %s)", link);
 	printf("\n");
 	fflush(stdout);
 
-	rc = cmd_sim_loop(&cs);
+	if (net != NULL) {
+		struct sim_net_params np;
+
+		memset(&np, 0, sizeof(np));
+		np.dev = cs.dev;
+		np.quit = &cmd_sim_quit;
+		np.detach_pending = &cs.detach_pending;
+		np.vanish_ns = cs.vanish_ns;
+		np.reenum_ns = cs.reenum_ns;
+		np.verbose = cs.verbose;
+		np.esp_reset = esp_reset;
+		np.log_cb = cmd_sim_log_cb;
+		np.arg = &cs;
+		rc = sim_net_run(net, &np);
+	} else
+		rc = cmd_sim_loop(&cs);
 	if (cmd_sim_quit)
 		cmd_sim_logf(&cs, "signal %d: exiting", (int)cmd_sim_quit);
 	{
@@ -532,6 +589,7 @@ cmd_sim_exec(int argc, char **argv)
 out:
 	sim_device_free(cs.dev);
 	pty_free(cs.pty);
+	sim_net_free(net);
 	sim_flashfile_close(ff);
 	free(default_flash);
 	if (cs.log != NULL && cs.log != stderr)
@@ -541,11 +599,12 @@ out:
 
 const struct cmd_entry cmd_sim_entry = {
 	"sim",
-	"--chip CHIP [--link PATH] [--flash FILE] [--flash-size SIZE] "
+	"--chip CHIP [--link PATH | --rfc2217 ADDR:PORT [--rfc2217-reset esp|direct]] "
+	"[--flash FILE] [--flash-size SIZE] "
 	"[--transport uart|usb-jtag] [--boot download|spi] [--baud N] [--pace] "
 	"[--wdt-timeout DUR] [--no-wdt] [--vanish-after DUR] [--reenumerate-after DUR] "
 	"[--log FILE] [--verbose]",
-	"simulate an ESP device on a pty for esptool / esptool-js",
+	"simulate an ESP device on a pty (or RFC 2217) for esptool / esptool-js",
 	cmd_sim_help,
 	cmd_sim_exec
 };

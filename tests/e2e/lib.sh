@@ -1,8 +1,8 @@
-# lib.sh — shared helpers for the end-to-end tests (POSIX sh; dash is fine).
+# lib.sh — shared functions for the end-to-end tests (POSIX sh; dash is fine).
 #
 # Source it first thing:  . "$(dirname "$0")/lib.sh"
 # Sourcing creates a private temp dir ($E2E_TMP) and an EXIT trap that stops
-# every process started through these helpers and removes the dir
+# every process started through these functions and removes the dir
 # (E2E_KEEP=1 keeps it for a post-mortem).
 #
 # Exit convention (tools/run-tests.sh): 0 pass, 77 skip with the reason on the
@@ -20,6 +20,11 @@ E2E_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 : "${NODE:=node}"
 : "${E2E_WAIT:=20}"
 E2E_NAME=$(basename "$0" .sh)
+if [ "$E2E_NAME" = lib ]; then
+	# tools/run-tests.sh runs every tests/e2e/*.sh, this file included.
+	echo "lib.sh holds the functions the e2e tests source; it is not a test"
+	exit 77
+fi
 E2E_PIDS=""
 E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sliptap-$E2E_NAME.XXXXXX") || exit 1
 

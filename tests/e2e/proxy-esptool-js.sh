@@ -16,10 +16,21 @@ command -v socat >/dev/null 2>&1 || e2e_skip "socat is not installed (run make d
 command -v "$CC" >/dev/null 2>&1 || e2e_skip "no C compiler ($CC) to build tests/e2e/capcheck.c"
 [ -f "$SLIPTAP_BUILD/libsliptap.a" ] || e2e_skip "no $SLIPTAP_BUILD/libsliptap.a (run make)"
 
+# build_capcheck OUT — tests/e2e/capcheck.c against the built libraries
+# (with the sanitizers when the build has them, e.g. make asan).
+build_capcheck() {
+	_cflags="-O2"
+	if nm "$SLIPTAP_BUILD/libsliptap-core.a" 2>/dev/null | grep -q __asan_; then
+		command -v clang >/dev/null 2>&1 && CC=clang
+		_cflags="-O1 -fsanitize=address,undefined"
+	fi
+	"$CC" $_cflags -I"$E2E_ROOT/include" -o "$1" "$E2E_ROOT/tests/e2e/capcheck.c" \
+	    "$SLIPTAP_BUILD/libsliptap.a" "$SLIPTAP_BUILD/libsliptap-core.a" \
+	    $(pkg-config --libs libserialport libpcap inih zlib) -lm
+}
+
 w=$(e2e_tmpdir work)
-"$CC" -O2 -I"$E2E_ROOT/include" -o "$w/capcheck" "$E2E_ROOT/tests/e2e/capcheck.c" \
-    "$SLIPTAP_BUILD/libsliptap.a" "$SLIPTAP_BUILD/libsliptap-core.a" \
-    $(pkg-config --libs libserialport libpcap inih zlib) -lm || e2e_fail "cannot build capcheck"
+build_capcheck "$w/capcheck" || e2e_fail "cannot build capcheck"
 img="$w/app.bin"
 e2e_make_image "$img" 200003
 size=$(wc -c <"$img")
