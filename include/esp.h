@@ -128,6 +128,7 @@ int esp_data_header_parse(const struct esp_packet *cmd, struct esp_data_header *
 /*
  * Status of a response whose status field is `status_len` (2 or 4) bytes at
  * the end of data. Returns 0 and sets status/error, or -1 when data is shorter.
+ * A stub failure sent as <code, 0> is reported as status 1, error code.
  */
 int esp_response_status(const struct esp_packet *resp, int status_len, uint8_t *status, uint8_t *error);
 

@@ -52,20 +52,13 @@ ssize_t pty_write(struct pty *p, const uint8_t *buf, size_t len);
 
 /*
  * Stop (1) or restart (0) the client's output with tcflow TCOOFF/TCOON on
- * our slave fd: a client write blocks at once (pySerial then raises
- * "Write timeout"). 0 or -1 (errno).
+ * our slave fd: a client write blocks at once, whatever it writes (a
+ * non-blocking one gets EAGAIN: pySerial retries until its write timeout
+ * and raises "Write timeout"). The freeze stays while the client closes
+ * and reopens the port; it ends with the pair (pty_hangup(): the client
+ * gets EIO), and a pair from pty_reopen() starts unfrozen. 0 or -1 (errno).
  */
 int pty_freeze(struct pty *p, int on);
-/*
- * Stall the client's writes like a USB device that stopped taking data: the
- * caller stops reading the master, and this fills the client-to-us buffer
- * through our slave fd until only a little room is left. The client's next
- * write then goes through (at least partly) and leaves the port
- * non-writable, so pySerial waits in select() and raises "Write timeout"
- * (with tcflow TCOOFF its non-blocking write would spin on EAGAIN
- * instead). Returns the bytes of filler queued, or -1 (errno).
- */
-ssize_t pty_stall(struct pty *p);
 /* Close the master and our slave (the client sees EIO) and remove the link. 0 or -1. */
 int pty_hangup(struct pty *p);
 /* After a hang-up: a new pair, the same link (and packet mode). 0, or -1 with err filled. */

@@ -60,9 +60,10 @@ static const char cmd_sim_help[] =
 "                         reset into download mode (default 9s, the ESP-IDF\n"
 "                         bootloader's); esptool >= 4.6.1 disables it\n"
 "  --no-wdt               no watchdog\n"
-"  --vanish-after DUR     after the watchdog reset the port stalls (the client's\n"
-"                         next write blocks) and is hung up after DUR (default\n"
-"                         12s, past pySerial's 10 s write timeout)\n"
+"  --vanish-after DUR     after the watchdog reset the port is frozen (the\n"
+"                         client's writes block) and hung up after DUR (default\n"
+"                         15s: past esptool's 3 s wait for a lost reply plus\n"
+"                         pySerial's 10 s write timeout)\n"
 "  --reenumerate-after DUR  then the pty comes back under the same link after\n"
 "                         DUR (default 1s), booting from flash\n"
 "  --log FILE             log to FILE instead of stderr\n"
@@ -193,17 +194,21 @@ cmd_sim_link_timers(struct cmd_sim *cs, uint64_t now)
 	char err[256];
 
 	if (cs->detach_pending) {
-		ssize_t n;
-
 		cs->detach_pending = 0;
 		cs->stalled = 1;
-		if ((n = pty_stall(cs->pty)) < 0)
-			cmd_sim_logf(cs, "stalling the port: %s", strerror(errno));
+		/*
+		 * The device stopped taking data: freeze the client's writes
+		 * (tcflow), so its next write blocks whatever its size and
+		 * pySerial raises "Write timeout". The new pair after the
+		 * hang-up starts unfrozen.
+		 */
+		if (pty_freeze(cs->pty, 1) < 0)
+			cmd_sim_logf(cs, "freezing the port: %s", strerror(errno));
 		cs->hangup_at = now + cs->vanish_ns;
 		if (cs->hangup_at == 0)
 			cs->hangup_at = 1;
-		cmd_sim_logf(cs, "port stalled (%zd bytes of filler: the client's next write "
-		    "blocks); hang-up in %.3f s", n, (double)cs->vanish_ns / SIM_NS);
+		cmd_sim_logf(cs, "port stalled (frozen: the client's next write blocks); "
+		    "hang-up in %.3f s", (double)cs->vanish_ns / SIM_NS);
 	}
 	if (cs->hangup_at != 0 && now >= cs->hangup_at) {
 		cs->hangup_at = 0;
@@ -368,7 +373,7 @@ cmd_sim_exec(int argc, char **argv)
 	cfg.transport = SIM_TRANSPORT_UART;
 	cfg.boot = SIM_BOOT_DOWNLOAD;
 	cfg.baud = 115200;
-	cs.vanish_ns = 12 * SIM_NS;
+	cs.vanish_ns = 15 * SIM_NS;
 	cs.reenum_ns = 1 * SIM_NS;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {

@@ -255,5 +255,14 @@ esp_response_status(const struct esp_packet *resp, int status_len, uint8_t *stat
 		return -1;
 	*status = resp->data[n - (size_t)status_len];
 	*error = resp->data[n - (size_t)status_len + 1];
+	/*
+	 * The flasher stub reports a failure as <code, 0> (esptool prints it
+	 * as "result was C100") where the ROM sends <1, code>: normalise the
+	 * stub's form so callers always see status 1 and the code in error.
+	 */
+	if (*status > 1 && *error == 0) {
+		*error = *status;
+		*status = 1;
+	}
 	return 0;
 }

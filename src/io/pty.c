@@ -8,14 +8,12 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pty.h"
@@ -121,6 +119,8 @@ pty_pair(struct pty *p, char *err, size_t errlen)
 			t.c_lflag |= EXTPROC;
 		tcsetattr(p->slave, TCSANOW, &t);
 	}
+	/* a pair is never born frozen, whatever pty_freeze() did to the last one */
+	tcflow(p->slave, TCOON);
 	if (p->packet && ioctl(p->master, TIOCPKT, &one) < 0) {
 		snprintf(err, errlen, "TIOCPKT: %s", strerror(errno));
 		goto fail;
@@ -242,73 +242,11 @@ pty_freeze(struct pty *p, int on)
 	return tcflow(p->slave, on ? TCOOFF : TCOON);
 }
 
-ssize_t
-pty_stall(struct pty *p)
-{
-	static const uint8_t fill[256];
-	uint8_t junk[64];
-	struct pollfd pfd;
-	ssize_t total = 0, n;
-	int i;
-
-	if (p->slave < 0 || p->master < 0) {
-		errno = EIO;
-		return -1;
-	}
-	/*
-	 * Our slave fd is non-blocking: write until the buffer is full, and
-	 * again after the kernel has moved what it could into the line
-	 * discipline (asynchronously), until a settled buffer takes nothing.
-	 */
-	for (i = 0; i < 100; i++) {
-		struct timespec settle = { 0, 2000000 };
-		ssize_t round = 0;
-
-		for (;;) {
-			n = write(p->slave, fill, sizeof(fill));
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				if (errno == EAGAIN)
-					break;
-				return -1;
-			}
-			round += n;
-			if (total + round > 16 * 1024 * 1024)
-				break;	/* not a tty buffer we know: give up */
-		}
-		total += round;
-		if (round == 0 && i > 0)
-			break;
-		nanosleep(&settle, NULL);
-	}
-	/*
-	 * Give back a little, in small steps, until the port just turns
-	 * writable: the client's next write then fits (mostly) and uses up the
-	 * rest. Writability is the same on our slave fd as on the client's.
-	 */
-	for (i = 0; i < 256; i++) {
-		/* the kernel moves data into the line discipline asynchronously: let it settle */
-		struct timespec settle = { 0, 2000000 };
-
-		nanosleep(&settle, NULL);
-		pfd.fd = p->slave;
-		pfd.events = POLLOUT;
-		pfd.revents = 0;
-		if (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLOUT))
-			break;
-		n = read(p->master, junk, p->packet ? sizeof(junk) : sizeof(junk));
-		if (n <= 0)
-			break;
-		total -= p->packet && n > 0 ? n - 1 : n;
-	}
-	return total;
-}
-
 int
 pty_hangup(struct pty *p)
 {
 	pty_link_remove(p);
+	/* master first: a client still writing (even a frozen one) gets EIO */
 	if (p->master >= 0)
 		close(p->master);
 	if (p->slave >= 0)

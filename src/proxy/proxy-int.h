@@ -56,7 +56,9 @@ struct proxy_stream {
 	uint64_t	 now;		/* time of the current read */
 	uint64_t	 wall;		/* wall clock of the current read */
 	int		 unit_recorded;	/* the unit in the filter has its capture record */
-	uint64_t	 discard_until;	/* D2H: bytes before this offset reached no client (dropped) */
+	uint64_t	 discard_until;
+	int		 feeding;	/* inside the decoder: the unit callbacks run */
+	int		 gone_pending;	/* proxy_source_gone was asked for while feeding */	/* D2H: bytes before this offset reached no client (dropped) */
 	struct loop_timer *hold_timer;	/* releases a held open frame after PROXY_HOLD_GAP */
 
 	/* Output queue. */

@@ -665,7 +665,13 @@ proxy_hold_timer(void *arg)
 
 	s->now = loop_now();
 	s->wall = loop_wallclock();
+	s->feeding = 1;
 	proxy_release_pending(s->proxy, s);
+	s->feeding = 0;
+	if (s->gone_pending) {
+		s->gone_pending = 0;
+		proxy_source_gone(s->proxy, s->dir);
+	}
 }
 
 void
@@ -683,11 +689,18 @@ proxy_input(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len)
 		proxy_queue(p, dir, buf, len, 0, 0, 0);
 	proxy_buf_add(&s->pend, buf, len);
 	s->in_total += len;
+	s->feeding = 1;
 	slip_decoder_feed(s->dec, buf, len);
 	if (!slip_decoder_in_frame(s->dec))
 		slip_decoder_flush(s->dec);
 	if (s->pend.len > PROXY_PEND_MAX)
 		proxy_release_pending(p, s);
+	s->feeding = 0;
+	if (s->gone_pending) {
+		/* A hook hung this side up while its bytes were being decoded. */
+		s->gone_pending = 0;
+		proxy_source_gone(p, dir);
+	}
 	if (p->hold) {
 		if (s->pend.len > 0)
 			loop_timer_at(s->hold_timer, s->now + PROXY_HOLD_GAP);
@@ -705,10 +718,17 @@ proxy_source_gone(struct proxy *p, enum proxy_dir dir)
 {
 	struct proxy_stream *s = &p->s[dir];
 
+	if (s->feeding) {
+		s->gone_pending = 1;
+		return;
+	}
 	s->now = loop_now();
 	s->wall = loop_wallclock();
+	s->feeding = 1;
 	slip_decoder_finish(s->dec);
 	proxy_release_pending(p, s);
+	s->feeding = 0;
+	s->gone_pending = 0;
 	loop_timer_stop(s->hold_timer);
 }
 
@@ -918,10 +938,7 @@ proxy_send_at(struct proxy *p, enum proxy_dir dir, const uint8_t *bytes, size_t 
 
 	if (flags & PROXY_SEND_INJECTED)
 		capflags |= CAPTURE_F_INJECTED;
-	if (p->s[dir].now == 0)
-		p->s[dir].now = loop_now();
-	if (when == 0 || when < loop_now())
-		p->s[dir].now = loop_now();
+	p->s[dir].now = loop_now();
 	proxy_queue(p, dir, bytes, len, when, 1, capflags);
 }
 

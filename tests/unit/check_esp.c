@@ -254,6 +254,8 @@ static const struct {
 } status_vectors[] = {
 	{ "stub ok", { 0, 0 }, 2, 2, 0, 0, 0 },
 	{ "stub error", { 1, 0xC1 }, 2, 2, 0, 1, 0xC1 },
+	{ "stub error as sent (C1 00)", { 0xC1, 0 }, 2, 2, 0, 1, 0xC1 },
+	{ "stub inflate error (C7 00)", { 0xC7, 0 }, 2, 2, 0, 1, 0xC7 },
 	{ "rom ok", { 0, 0, 0, 0 }, 4, 4, 0, 0, 0 },
 	{ "rom bad checksum", { 1, 7, 0, 0 }, 4, 4, 0, 1, 7 },
 	{ "rom unsupported", { 1, 5, 0, 0 }, 4, 4, 0, 1, 5 },

@@ -1,0 +1,182 @@
+#!/bin/sh
+# sim-rfc2217-reset.sh — `sliptap sim --rfc2217`: DTR/RTS over RFC 2217 drive
+# the simulated auto-reset circuit (EN and IO0), so the reset sequences decide
+# the boot mode of a sim started with --boot spi.
+#  1. pySerial's rfc2217:// client (python3-serial; always runs): with no
+#     reset the sim answers with its boot log but never a SYNC; the classic
+#     sequence (esptool's timings) through the default server (esp: like
+#     esp_rfc2217_server) puts it in download mode and SYNC is answered;
+#     through --rfc2217-reset direct (like ser2net) the same sequence ends in
+#     SPI boot (pySerial waits for each SET-CONTROL answer, so DTR=RTS=1 lasts
+#     long enough for EN to rise with IO0 high), while the USB-Serial/JTAG
+#     sequence on an ESP32-S3 (latch-based) still reaches download mode.
+#  2. With ESPTOOL set: esptool --port rfc2217://... chip_id with its default
+#     reset (ClassicReset: over rfc2217 esptool cannot read the USB PID),
+#     --before no_reset, --before usb_reset and --after hard_reset.
+. "$(dirname "$0")/lib.sh"
+e2e_need_sliptap
+"$PYTHON" -c 'import serial.rfc2217' 2>/dev/null ||
+    e2e_skip "python3-serial is not installed (apt-get install python3-serial)"
+
+w=$(e2e_tmpdir work)
+
+# net_sim NAME ARGS... — start `sliptap sim --rfc2217 127.0.0.1:0 ARGS` and
+# wait for its ready line. Sets NSIM_PID, NSIM_URL, NSIM_ERR.
+net_sim() {
+	_n=$1
+	shift
+	NSIM_ERR="$w/$_n.err"
+	"$SLIPTAP" sim --rfc2217 127.0.0.1:0 --flash "$w/$_n.bin" --verbose "$@" \
+	    >"$w/$_n.out" 2>"$NSIM_ERR" &
+	NSIM_PID=$!
+	E2E_PIDS="$E2E_PIDS $NSIM_PID"
+	e2e_wait_line "$w/$_n.out" '^sliptap sim: .* on rfc2217://' "$NSIM_PID" ||
+	    { cat "$w/$_n.out" "$NSIM_ERR"; e2e_fail "sim $_n did not start"; }
+	NSIM_URL=$(sed -n 's/^sliptap sim: .* on \(rfc2217:\/\/[^ ]*\).*/\1/p' "$w/$_n.out")
+	[ -n "$NSIM_URL" ] || e2e_fail "no URL in the ready line: $(cat "$w/$_n.out")"
+	echo "$(cat "$w/$_n.out")"
+}
+
+# The client: opens the port with DTR and RTS released (no reset by the open),
+# performs RESET (none, classic or usbjtag) with esptool's timings, then sends
+# SYNC every 100 ms until a reply arrives or 3 s passed. Prints sync_replies=N
+# and what text it saw.
+cat >"$w/client.py" <<'PY'
+import sys, time, serial
+url, reset = sys.argv[1], sys.argv[2]
+s = serial.serial_for_url(url, do_not_open=True, baudrate=115200, timeout=0.05)
+s.dtr = False
+s.rts = False
+s.open()
+if reset == "classic":
+    s.dtr = False; s.rts = True; time.sleep(0.1)
+    s.dtr = True; s.rts = False; time.sleep(0.05)
+    s.dtr = False
+elif reset == "usbjtag":
+    s.rts = False; s.dtr = False; time.sleep(0.1)
+    s.dtr = True; s.rts = False; time.sleep(0.1)
+    s.rts = True; s.dtr = False; s.rts = True; time.sleep(0.1)
+    s.dtr = False; s.rts = False
+sync = bytes([0xc0, 0x00, 0x08, 0x24, 0x00, 0, 0, 0, 0, 0x07, 0x07, 0x12, 0x20]) + b"\x55" * 32 + b"\xc0"
+got = b""
+replies = 0
+end = time.monotonic() + 3
+while time.monotonic() < end:
+    s.write(sync)
+    t = time.monotonic() + 0.1
+    while time.monotonic() < t:
+        got += s.read(4096)
+    replies = got.count(b"\xc0\x01\x08")
+    if replies:
+        # the ROM answers one SYNC with eight replies: take the rest
+        t = time.monotonic() + 0.3
+        while time.monotonic() < t:
+            got += s.read(4096)
+        replies = got.count(b"\xc0\x01\x08")
+        break
+s.close()
+print("sync_replies=%d" % replies)
+text = bytes(b for b in got if b in (10, 13) or 32 <= b < 127).decode()
+for line in text.replace("\r", "\n").split("\n"):
+    if len(line) > 3:
+        print("text: " + line)
+PY
+
+client() {
+	timeout -k 5 60 "$PYTHON" "$w/client.py" "$@"
+}
+
+e2e_log "esp32, esp server: no reset -> boot log, SPI boot, no SYNC reply"
+net_sim esp32-esp --chip esp32 --boot spi
+e2e_run "$w/c1.log" client "$NSIM_URL" none || e2e_fail "client failed"
+e2e_expect "$w/c1.log" '^sync_replies=0$' "no reset: SYNC must be ignored"
+e2e_expect "$w/c1.log" 'boot:0x13 (SPI_FAST_FLASH_BOOT)' "no reset: the SPI boot log"
+e2e_expect "$NSIM_ERR" 'RTS off: hard reset' "no reset: an RTS-off at open is a hard reset (esp_rfc2217_server)"
+
+e2e_log "esp32, esp server: classic reset -> download mode, SYNC answered"
+e2e_run "$w/c2.log" client "$NSIM_URL" classic || e2e_fail "client failed"
+e2e_expect "$w/c2.log" '^sync_replies=[1-9]' "classic reset: SYNC replies"
+e2e_expect "$w/c2.log" 'boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))' "classic reset: download boot log"
+e2e_expect "$w/c2.log" 'waiting for download' "classic reset: download boot log"
+e2e_expect "$NSIM_ERR" 'DTR on: reset into download mode' "classic reset: the server's reset"
+e2e_expect "$NSIM_ERR" 'client 2 gone' "the device outlives a client"
+e2e_stop_sim "$NSIM_PID"
+
+e2e_log "esp32, direct server: classic reset over the network -> SPI boot"
+net_sim esp32-direct --chip esp32 --boot spi --rfc2217-reset direct
+e2e_run "$w/c3.log" client "$NSIM_URL" classic || e2e_fail "client failed"
+e2e_expect "$w/c3.log" '^sync_replies=0$' "direct classic: no download mode"
+e2e_expect "$w/c3.log" 'boot:0x13 (SPI_FAST_FLASH_BOOT)' "direct classic: the SPI boot log"
+e2e_expect "$NSIM_ERR" 'EN low: chip held in reset' "direct classic: RTS reached EN"
+e2e_reject "$NSIM_ERR" 'download mode' "direct classic"
+e2e_stop_sim "$NSIM_PID"
+
+e2e_log "esp32s3 usb-jtag, direct server: USB-Serial/JTAG sequence -> download mode"
+net_sim s3-direct --chip esp32s3 --transport usb-jtag --no-wdt --boot spi --rfc2217-reset direct
+e2e_run "$w/c4.log" client "$NSIM_URL" none || e2e_fail "client failed"
+e2e_expect "$w/c4.log" '^sync_replies=0$' "s3 no reset: SYNC must be ignored"
+e2e_run "$w/c5.log" client "$NSIM_URL" usbjtag || e2e_fail "client failed"
+e2e_expect "$w/c5.log" '^sync_replies=[1-9]' "s3 usb-jtag reset: SYNC replies"
+e2e_expect "$w/c5.log" 'rst:0x15 (USB_UART_CHIP_RESET),boot:0x' "s3 usb-jtag reset: USB core reset boot log"
+e2e_expect "$NSIM_ERR" 'USB-Serial/JTAG: core reset asserted' "s3 usb-jtag reset"
+e2e_stop_sim "$NSIM_PID"
+
+if [ -z "${ESPTOOL:-}" ]; then
+	echo "pySerial part passed"
+	e2e_skip "ESPTOOL is unset: esptool part skipped (colon-separated esptool.py paths)"
+fi
+e2e_need_esptool
+
+# esptool ET NAME ARGS... — run esptool against $NSIM_URL into $w/NAME.log.
+esptool() {
+	_et=$1
+	_log="$w/$2.log"
+	shift 2
+	E2E_CLIENT_TIMEOUT=120 e2e_run "$_log" e2e_esptool "$_et" --port "$NSIM_URL" "$@"
+}
+
+for et in $(e2e_esptool_versions); do
+	v=$(e2e_esptool_version "$et")
+	e2e_log "esptool $v: esp32 --boot spi, esp server, default reset"
+	net_sim "e-$v-esp" --chip esp32 --boot spi
+	esptool "$et" "e-$v-1" chip_id || e2e_fail "esptool $v: chip_id after the default reset"
+	e2e_expect "$w/e-$v-1.log" 'MAC: ' "esptool $v: chip_id"
+	e2e_expect "$NSIM_ERR" 'boot: rst:0x1 (POWERON_RESET), download mode' "esptool $v: download mode"
+	# --after hard_reset (the default): the app boots from flash after the stub ran
+	sed -n '/flasher stub running\|boot: /p' "$NSIM_ERR" | tail -n 1 >"$w/e-$v-last"
+	e2e_expect "$w/e-$v-last" 'SPI boot' "esptool $v: --after hard_reset boots the app"
+	e2e_expect "$NSIM_ERR" 'RTS off: hard reset' "esptool $v: hard reset"
+	# esp_rfc2217_server takes the DTR asserted by the port open for a reset
+	# start: --before no_reset connects all the same.
+	esptool "$et" "e-$v-2" --before no_reset --after no_reset chip_id ||
+	    e2e_fail "esptool $v: --before no_reset through the esp server"
+	e2e_stop_sim "$NSIM_PID"
+
+	e2e_log "esptool $v: esp32 --boot spi, direct server"
+	net_sim "e-$v-direct" --chip esp32 --boot spi --rfc2217-reset direct
+	if esptool "$et" "e-$v-3" --connect-attempts 2 chip_id; then
+		e2e_fail "esptool $v: the classic reset over a direct server must not reach download mode"
+	fi
+	e2e_expect "$w/e-$v-3.log" 'Wrong boot mode detected (0x13)! The chip needs to be in download mode.' \
+	    "esptool $v: direct classic reset"
+	if esptool "$et" "e-$v-4" --connect-attempts 1 --before no_reset chip_id; then
+		e2e_fail "esptool $v: --before no_reset against SPI boot must fail"
+	fi
+	e2e_expect "$w/e-$v-4.log" 'Failed to connect to ESP32: No serial data received.\|Failed to connect to Espressif device: No serial data received.' \
+	    "esptool $v: no_reset against SPI boot"
+	e2e_stop_sim "$NSIM_PID"
+
+	e2e_log "esptool $v: esp32s3 usb-jtag --boot spi"
+	net_sim "e-$v-s3" --chip esp32s3 --transport usb-jtag --boot spi
+	esptool "$et" "e-$v-5" chip_id || e2e_fail "esptool $v: s3 default reset through the esp server"
+	e2e_expect "$NSIM_ERR" 'USB_UART_CHIP_RESET), download mode' "esptool $v: s3 USB core reset into download mode"
+	e2e_stop_sim "$NSIM_PID"
+	net_sim "e-$v-s3d" --chip esp32s3 --transport usb-jtag --boot spi --rfc2217-reset direct
+	esptool "$et" "e-$v-6" --before usb_reset chip_id ||
+	    e2e_fail "esptool $v: s3 --before usb_reset through a direct server"
+	e2e_expect "$NSIM_ERR" 'USB_UART_CHIP_RESET), download mode' "esptool $v: s3 usb_reset"
+	sed -n '/flasher stub running\|boot: /p' "$NSIM_ERR" | tail -n 1 >"$w/e-$v-last"
+	e2e_expect "$w/e-$v-last" 'SPI boot' "esptool $v: s3 --after hard_reset boots the app"
+	e2e_stop_sim "$NSIM_PID"
+done
+echo "pass"
