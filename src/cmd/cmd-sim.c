@@ -366,7 +366,7 @@ cmd_sim_exec(int argc, char **argv)
 	const char *link = NULL, *rfc2217 = NULL, *flash_path = NULL, *log_path = NULL, *why;
 	char *default_flash = NULL, err[512];
 	uint64_t flash_size = 4 * 1024 * 1024, wdt = 9 * SIM_NS;
-	int ch, chip = -1, created, rc = 1, no_wdt = 0, esp_reset = 1;
+	int ch, chip = -1, created, rc = 1, no_wdt = 0, esp_reset = -1;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&cs, 0, sizeof(cs));
@@ -483,6 +483,10 @@ cmd_sim_exec(int argc, char **argv)
 			    "or esp32c3)\n");
 		return cmd_usage_error(&cmd_sim_entry);
 	}
+	if (esp_reset != -1 && rfc2217 == NULL) {
+		fprintf(stderr, "sliptap sim: --rfc2217-reset needs --rfc2217\n");
+		return 2;
+	}
 	if (link != NULL && rfc2217 != NULL) {
 		fprintf(stderr, "sliptap sim: --link names a pty; --rfc2217 serves TCP "
 		    "instead (use one)\n");
@@ -571,7 +575,7 @@ cmd_sim_exec(int argc, char **argv)
 		np.vanish_ns = cs.vanish_ns;
 		np.reenum_ns = cs.reenum_ns;
 		np.verbose = cs.verbose;
-		np.esp_reset = esp_reset;
+		np.esp_reset = esp_reset != 0;
 		np.log_cb = cmd_sim_log_cb;
 		np.arg = &cs;
 		rc = sim_net_run(net, &np);

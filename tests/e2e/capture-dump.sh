@@ -27,7 +27,7 @@ grep -q 'H->D FRAME      FLASH_DATA .*seq=14 size=1024 checksum_ok=yes \[origina
 	fail "no original FLASH_DATA seq=14 line"
 grep -q 'H->D FRAME      FLASH_DATA .*seq=14 size=1024 checksum_ok=no \[delivered of #60\]$' "$T/out.txt" ||
 	fail "no delivered FLASH_DATA seq=14 line"
-has "$T/out.txt" "resp FLASH_DATA op=3 len=2 value=0x00000000 status=193 error=193 error_name=BAD_DATA_CHECKSUM"
+has "$T/out.txt" "resp FLASH_DATA op=3 len=2 value=0x00000000 status=1 error=193 error_name=BAD_DATA_CHECKSUM"
 has "$T/out.txt" "EVENT      FAULT rule=corrupt-seq14 action=corrupt op=FLASH_DATA seq=14"
 has "$T/out.txt" "FLASH_BEGIN op=2 len=20 checksum=0x00 total=20480 blocks=20 blocksize=1024 offset=0x10000"
 has "$T/out.txt" "NOT_TRIGGERED rule=drop-md5"

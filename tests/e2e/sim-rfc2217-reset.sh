@@ -90,8 +90,11 @@ e2e_log "esp32, esp server: no reset -> boot log, SPI boot, no SYNC reply"
 net_sim esp32-esp --chip esp32 --boot spi
 e2e_run "$w/c1.log" client "$NSIM_URL" none || e2e_fail "client failed"
 e2e_expect "$w/c1.log" '^sync_replies=0$' "no reset: SYNC must be ignored"
-e2e_expect "$w/c1.log" 'boot:0x13 (SPI_FAST_FLASH_BOOT)' "no reset: the SPI boot log"
+# (the open's PURGE-DATA may race the boot log away; the app's text remains)
+e2e_expect "$w/c1.log" 'boot:0x13 (SPI_FAST_FLASH_BOOT)\|invalid header: 0xffffffff' "no reset: SPI boot or app text"
 e2e_expect "$NSIM_ERR" 'RTS off: hard reset' "no reset: an RTS-off at open is a hard reset (esp_rfc2217_server)"
+[ "$(grep -c 'boot: rst:0x1 (POWERON_RESET), SPI boot' "$NSIM_ERR")" -ge 2 ] ||
+    e2e_fail "no reset: the hard reset did not boot the app again"
 
 e2e_log "esp32, esp server: classic reset -> download mode, SYNC answered"
 e2e_run "$w/c2.log" client "$NSIM_URL" classic || e2e_fail "client failed"
@@ -99,7 +102,8 @@ e2e_expect "$w/c2.log" '^sync_replies=[1-9]' "classic reset: SYNC replies"
 e2e_expect "$w/c2.log" 'boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))' "classic reset: download boot log"
 e2e_expect "$w/c2.log" 'waiting for download' "classic reset: download boot log"
 e2e_expect "$NSIM_ERR" 'DTR on: reset into download mode' "classic reset: the server's reset"
-e2e_expect "$NSIM_ERR" 'client 2 gone' "the device outlives a client"
+e2e_wait_line "$NSIM_ERR" 'client 2 gone (closed); DTR and RTS released' "$NSIM_PID" ||
+    e2e_fail "the sim did not see the second client go"
 e2e_stop_sim "$NSIM_PID"
 
 e2e_log "esp32, direct server: classic reset over the network -> SPI boot"
@@ -121,11 +125,24 @@ e2e_expect "$w/c5.log" 'rst:0x15 (USB_UART_CHIP_RESET),boot:0x' "s3 usb-jtag res
 e2e_expect "$NSIM_ERR" 'USB-Serial/JTAG: core reset asserted' "s3 usb-jtag reset"
 e2e_stop_sim "$NSIM_PID"
 
-if [ -z "${ESPTOOL:-}" ]; then
-	echo "pySerial part passed"
-	e2e_skip "ESPTOOL is unset: esptool part skipped (colon-separated esptool.py paths)"
+if [ -z "${ESPTOOL:-}" ] || [ -z "$(e2e_esptool_versions)" ]; then
+	echo "ESPTOOL unset: Python esptool part skipped"
+	echo "pass"
+	exit 0
 fi
-e2e_need_esptool
+
+# last_boot_is PATTERN WHAT — wait (bounded) until the sim's last boot line
+# (after the stub ran) matches: a hard reset is played after the client left.
+last_boot_is() {
+	_i=0
+	while :; do
+		sed -n '/flasher stub running\|boot: /p' "$NSIM_ERR" | tail -n 1 >"$w/last-boot"
+		grep -q -e "$1" "$w/last-boot" && return 0
+		[ $_i -lt $((E2E_WAIT * 20)) ] || { cat "$w/last-boot"; e2e_fail "$2: last boot line"; }
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+}
 
 # esptool ET NAME ARGS... — run esptool against $NSIM_URL into $w/NAME.log.
 esptool() {
@@ -143,8 +160,7 @@ for et in $(e2e_esptool_versions); do
 	e2e_expect "$w/e-$v-1.log" 'MAC: ' "esptool $v: chip_id"
 	e2e_expect "$NSIM_ERR" 'boot: rst:0x1 (POWERON_RESET), download mode' "esptool $v: download mode"
 	# --after hard_reset (the default): the app boots from flash after the stub ran
-	sed -n '/flasher stub running\|boot: /p' "$NSIM_ERR" | tail -n 1 >"$w/e-$v-last"
-	e2e_expect "$w/e-$v-last" 'SPI boot' "esptool $v: --after hard_reset boots the app"
+	last_boot_is 'SPI boot' "esptool $v: --after hard_reset boots the app"
 	e2e_expect "$NSIM_ERR" 'RTS off: hard reset' "esptool $v: hard reset"
 	# esp_rfc2217_server takes the DTR asserted by the port open for a reset
 	# start: --before no_reset connects all the same.
@@ -162,7 +178,8 @@ for et in $(e2e_esptool_versions); do
 	if esptool "$et" "e-$v-4" --connect-attempts 1 --before no_reset chip_id; then
 		e2e_fail "esptool $v: --before no_reset against SPI boot must fail"
 	fi
-	e2e_expect "$w/e-$v-4.log" 'Failed to connect to ESP32: No serial data received.\|Failed to connect to Espressif device: No serial data received.' \
+	# the app's text may land in the last SYNC attempt's read window
+	e2e_expect "$w/e-$v-4.log" 'Failed to connect to .*: \(No serial data received\|Invalid head of packet\)' \
 	    "esptool $v: no_reset against SPI boot"
 	e2e_stop_sim "$NSIM_PID"
 
@@ -175,8 +192,7 @@ for et in $(e2e_esptool_versions); do
 	esptool "$et" "e-$v-6" --before usb_reset chip_id ||
 	    e2e_fail "esptool $v: s3 --before usb_reset through a direct server"
 	e2e_expect "$NSIM_ERR" 'USB_UART_CHIP_RESET), download mode' "esptool $v: s3 usb_reset"
-	sed -n '/flasher stub running\|boot: /p' "$NSIM_ERR" | tail -n 1 >"$w/e-$v-last"
-	e2e_expect "$w/e-$v-last" 'SPI boot' "esptool $v: s3 --after hard_reset boots the app"
+	last_boot_is 'USB_UART_CHIP_RESET), SPI boot' "esptool $v: s3 --after hard_reset boots the app"
 	e2e_stop_sim "$NSIM_PID"
 done
 echo "pass"

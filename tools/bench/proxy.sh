@@ -117,7 +117,10 @@ echo "throughput, $BENCH_BYTES bytes each way (MB/s each way):"
 for k in direct socat socat-x proxy; do
 	v=$(throughput "$k" "$BENCH_BYTES")
 	eval "tp_$(echo $k | tr - _)=$v"
-	printf '  %-8s %8s MB/s%s\n' "$k" "$v" "$([ "$k" = proxy ] && echo " (decode + session + pcap)")"
+	note=""
+	[ "$k" = proxy ] && note=" (decode + session + pcap)"
+	[ "$v" = 0 ] && note=" FAILED: $(cat "$T/client.err" 2>/dev/null) (bytes lost or stuck)"
+	printf '  %-8s %8s MB/s%s\n' "$k" "$v" "$note"
 done
 echo "latency, $BENCH_PINGS round trips of a 64-byte frame:"
 for k in direct socat proxy; do
@@ -167,10 +170,12 @@ v=$(throughput proxy "$BENCH_RSS_BYTES")
 echo "memory: proxy peak RSS $(cat "$T/rss" 2>/dev/null) kB over $BENCH_RSS_BYTES bytes each way ($v MB/s)"
 
 echo "ratios:"
-echo "$tp_proxy $tp_socat $tp_socat_x $tp_direct" | awk '{
-	printf "  throughput proxy/socat     %.2f (target >= 0.80)\n", ($2 > 0 ? $1 / $2 : 0)
-	printf "  throughput proxy/socat -x  %.2f\n", ($3 > 0 ? $1 / $3 : 0)
-	printf "  throughput proxy/direct    %.2f\n", ($4 > 0 ? $1 / $4 : 0) }'
+echo "$tp_proxy $tp_socat $tp_socat_x $tp_direct" | awk '
+	function r(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "n/a (the reference failed)" }
+	{
+	printf "  throughput proxy/socat     %s (target >= 0.80)\n", r($1, $2)
+	printf "  throughput proxy/socat -x  %s\n", r($1, $3)
+	printf "  throughput proxy/direct    %s\n", r($1, $4) }'
 p50() { echo "$1" | sed 's/.*p50_us=\([0-9.]*\).*/\1/'; }
 p99() { echo "$1" | sed 's/.*p99_us=\([0-9.]*\).*/\1/'; }
 awk -v pd="$(p50 "$lat_direct")" -v ps="$(p50 "$lat_socat")" -v pp="$(p50 "$lat_proxy")" \
