@@ -24,10 +24,12 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
+# CFLAGS is the user's (optimisation, debug); the language, warnings and
+# sanitizers are always added, even when CFLAGS is given on the command line.
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) $(SAN)
+override CFLAGS += -std=gnu11 $(WARN) $(SAN)
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -DSLIPTAP_DATADIR=\"$(DATADIR)\" $(PKG_CFLAGS) -MMD -MP
-LDFLAGS  += $(SAN)
+override LDFLAGS += $(SAN)
 LDLIBS   += $(PKG_LIBS) -lm
 
 # The pure core (no fds, no clocks) is its own library so fuzzers and tests

@@ -497,7 +497,11 @@ proxy_fault_finish(struct proxy_fault *pf)
 	if ((f = fopen(pf->pin, "w")) == NULL) {
 		fprintf(stderr, "sliptap proxy: --pin %s: %s\n", pf->pin, strerror(errno));
 		rc = 1;
-	} else if ((fputs(text, f) == EOF) | (fclose(f) == EOF)) {
+	} else if (fputs(text, f) == EOF || ferror(f)) {
+		fclose(f);
+		fprintf(stderr, "sliptap proxy: --pin %s: write failed\n", pf->pin);
+		rc = 1;
+	} else if (fclose(f) == EOF) {
 		fprintf(stderr, "sliptap proxy: --pin %s: %s\n", pf->pin, strerror(errno));
 		rc = 1;
 	} else

@@ -11,6 +11,8 @@
 
 #include "util.h"
 
+static void util_vwarn(const char *, va_list, int) __attribute__((format(printf, 1, 0)));
+
 static void
 util_vwarn(const char *fmt, va_list ap, int err)
 {
