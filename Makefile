@@ -45,6 +45,9 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 TESTLIB_SRC := $(sort $(wildcard tests/lib/*.c))
+# Small programs the end-to-end scripts drive (fake devices, capture checkers).
+E2E_TOOL_SRC := $(sort $(wildcard tests/e2e/*.c))
+E2E_TOOL_BIN := $(E2E_TOOL_SRC:tests/e2e/%.c=$(BUILD)/tests/%)
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
 
 SLIPTAP := $(BUILD)/sliptap
@@ -53,7 +56,7 @@ MANPAGES := docs/sliptap.1 docs/sliptap-scenario.5
 .PHONY: all check unit fuzz-replay e2e demo bench asan fuzz install uninstall clean deps man-check
 .DEFAULT_GOAL := all
 
-all: $(SLIPTAP) $(UNIT_BIN) $(FUZZ_REPLAY)
+all: $(SLIPTAP) $(UNIT_BIN) $(FUZZ_REPLAY) $(E2E_TOOL_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -76,6 +79,10 @@ $(BUILD)/tests/check_%: tests/unit/check_%.c $(TESTLIB_OBJ) $(BUILD)/libsliptap.
 
 # Plain-main replay of each fuzz target over its seed corpus (works with gcc).
 $(BUILD)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libsliptap.a $(BUILD)/libsliptap-core.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/e2e/%.c $(BUILD)/libsliptap.a $(BUILD)/libsliptap-core.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS)
 

@@ -481,6 +481,21 @@ proxy_reset_step_cb(void *arg)
 		}
 	}
 	d->rs = NULL;
+	if (d->rs_release) {
+		d->rs_release = 0;
+		proxy_set_device_lines(p, 0, 0, "close");
+	}
+}
+
+void
+proxy_dev_release_lines(struct proxy *p)
+{
+	struct proxy_dev *d = &p->dev;
+
+	if (d->rs != NULL)
+		d->rs_release = 1;
+	else if (d->dtr == 1 || d->rts == 1)
+		proxy_set_device_lines(p, 0, 0, "close");
 }
 
 void

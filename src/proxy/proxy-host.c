@@ -241,11 +241,47 @@ proxy_host_net_out(const uint8_t *buf, size_t len, void *arg)
 	proxy_buf_add(&p->host.net, buf, len);
 }
 
+/* Client data decoded so far goes in first: it was sent before the command. */
+static void
+proxy_host_net_flush_in(struct proxy *p)
+{
+	size_t len = p->host.in_len;
+
+	if (len == 0 || p->host.in_data == NULL)
+		return;
+	p->host.in_len = 0;
+	proxy_input(p, PROXY_H2D, p->host.in_data, len);
+}
+
+/* --rfc2217-reset esp: esptool's esp_rfc2217_server for one DTR/RTS value. */
+static void
+proxy_host_esp_control(struct proxy *p, uint32_t value)
+{
+	switch (rfc2217_esp_control(&p->host.esp_in_reset, value)) {
+	case RFC2217_ESP_DTR_OFF:
+		proxy_set_device_lines(p, 0, -1, "rfc2217");
+		break;
+	case RFC2217_ESP_BOOTLOADER:
+		proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_NONE,
+		    "text=\"rfc2217 esp server: DTR on: reset into download mode\"");
+		proxy_reset_device(p, PROXY_RESET_UNIX_TIGHT);
+		break;
+	case RFC2217_ESP_HARD_RESET:
+		proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_NONE,
+		    "text=\"rfc2217 esp server: RTS off: hard reset\"");
+		proxy_reset_device(p, PROXY_RESET_HARD);
+		break;
+	case RFC2217_ESP_IGNORE:
+		break;	/* part of a sequence the server plays itself */
+	}
+}
+
 static void
 proxy_host_net_cmd(const struct rfc2217_cmd *cmd, void *arg)
 {
 	struct proxy *p = arg;
 
+	proxy_host_net_flush_in(p);
 	proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_NONE, "text=\"rfc2217 %s %u\"",
 	    rfc2217_code_name(cmd->code), cmd->value);
 	switch (cmd->code) {
@@ -254,6 +290,10 @@ proxy_host_net_cmd(const struct rfc2217_cmd *cmd, void *arg)
 			proxy_set_device_baud(p, cmd->value, "rfc2217");
 		break;
 	case RFC2217_SET_CONTROL:
+		if (!p->cfg.rfc2217_direct) {
+			proxy_host_esp_control(p, cmd->value);
+			break;
+		}
 		switch (cmd->value) {
 		case RFC2217_CTL_DTR_ON:
 		case RFC2217_CTL_DTR_OFF:
@@ -293,6 +333,9 @@ proxy_host_net_close(struct proxy *p, const char *why)
 		p->host.clients = 0;
 		proxy_client_closed(p);
 	}
+	/* A closed port drops DTR and RTS (as esp_rfc2217_server does). */
+	p->host.esp_in_reset = 0;
+	proxy_dev_release_lines(p);
 }
 
 static void
@@ -301,7 +344,7 @@ proxy_host_net_cb(int fd, short revents, void *arg)
 	struct proxy *p = arg;
 	uint8_t in[8192], data[8192];
 	ssize_t n;
-	size_t dn;
+	size_t i;
 
 	if (revents & POLLOUT) {
 		proxy_host_net_flush(p);
@@ -316,9 +359,19 @@ proxy_host_net_cb(int fd, short revents, void *arg)
 	}
 	if (n < 0)
 		return;
-	dn = rfc2217_feed(p->host.codec, in, (size_t)n, data);
-	if (dn > 0)
-		proxy_input(p, PROXY_H2D, data, dn);
+	/*
+	 * A byte at a time, so that serial data and commands reach the device
+	 * in the order the client sent them (proxy_host_net_cmd flushes the
+	 * data decoded before the command first).
+	 */
+	p->host.in_data = data;
+	p->host.in_len = 0;
+	for (i = 0; i < (size_t)n && p->host.codec != NULL; i++)
+		p->host.in_len += rfc2217_feed(p->host.codec, in + i, 1,
+		    data + p->host.in_len);
+	proxy_host_net_flush_in(p);
+	p->host.in_data = NULL;
+	p->host.in_len = 0;
 	proxy_host_net_flush(p);
 }
 
@@ -336,6 +389,8 @@ proxy_host_accept_cb(int fd, short revents, void *arg)
 		return;
 	}
 	p->host.cfd = cfd;
+	p->host.esp_in_reset = 0;
+	p->dev.rs_release = 0;
 	p->host.codec = rfc2217_new(RFC2217_ROLE_SERVER, p->dev.baud, proxy_host_net_out,
 	    proxy_host_net_cmd, p);
 	p->host.cfdh = loop_fd_add(p->loop, cfd, POLLIN, proxy_host_net_cb, p);

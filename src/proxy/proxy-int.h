@@ -98,6 +98,9 @@ struct proxy_host {
 	struct rfc2217	*codec;
 	struct proxy_buf net;		/* bytes waiting for the socket */
 	char		 url[320];
+	int		 esp_in_reset;	/* esp server: EspPortManager.is_download_mode */
+	uint8_t		*in_data;	/* client data decoded from the current read */
+	size_t		 in_len;	/* ... not yet given to proxy_input */
 	/* hang-up */
 	struct loop_timer *reappear;
 	int		 hung;		/* hung up by a fault (not the device) */
@@ -134,6 +137,7 @@ struct proxy_dev {
 	size_t		 rs_n, rs_i;
 	enum proxy_reset rs_how;
 	struct loop_timer *rs_timer;
+	int		 rs_release;	/* release DTR and RTS once the sequence ends */
 };
 
 struct proxy {
@@ -213,6 +217,8 @@ int proxy_dev_set_baud(struct proxy *p, uint32_t baud, char *err, size_t errlen)
 int proxy_dev_set_lines(struct proxy *p, int dtr, int rts, int tight, char *err, size_t errlen);
 void proxy_dev_lost(struct proxy *p, const char *why);
 void proxy_dev_free(struct proxy *p);
+/* Drop DTR and RTS (the client port closed); after a reset sequence in progress. */
+void proxy_dev_release_lines(struct proxy *p);
 
 /* proxy-report.c: status line and JSON events */
 void proxy_report_init(struct proxy *p);

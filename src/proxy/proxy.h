@@ -147,6 +147,11 @@ struct proxy_config {
 	const char	*device;	/* DEVICE as given */
 	const char	*link;		/* --link PATH or NULL */
 	const char	*rfc2217;	/* --rfc2217 ADDR:PORT or NULL (then no pty) */
+	int		 rfc2217_direct;	/* --rfc2217-reset direct: SET-CONTROL DTR/RTS
+					   reach the device as they arrive; 0 (esp, the
+					   default): like esptool's esp_rfc2217_server, DTR
+					   on runs the reset into download mode on our
+					   timers, RTS off a hard reset (rfc2217_esp_control) */
 	uint32_t	 baud;		/* initial device baud (115200) */
 	enum proxy_reset reset;		/* --reset: on client open / first SYNC, hard at the end */
 	const char	*pcap;		/* --pcap FILE or NULL */

@@ -249,18 +249,22 @@ sim_net_esp_control(struct sim_net *n, uint32_t v)
 		{ 0, -1, 1 }, { 100, -1, 0 },
 	};
 
-	if (v == RFC2217_CTL_DTR_OFF) {
-		n->esp_download = 0;
+	switch (rfc2217_esp_control(&n->esp_download, v)) {
+	case RFC2217_ESP_DTR_OFF:
 		sim_net_lines(n, 0, -1);
-	} else if (v == RFC2217_CTL_RTS_OFF && !n->esp_download) {
+		break;
+	case RFC2217_ESP_HARD_RESET:
 		sim_net_logf(n, "RTS off: hard reset (EN low for 100 ms)");
 		sim_net_schedule(n, hard, nitems(hard));
-	} else if (v == RFC2217_CTL_DTR_ON && !n->esp_download) {
-		n->esp_download = 1;
+		break;
+	case RFC2217_ESP_BOOTLOADER:
 		sim_net_logf(n, "DTR on: reset into download mode (unix-tight sequence)");
 		sim_net_schedule(n, tight, nitems(tight));
+		break;
+	case RFC2217_ESP_IGNORE:
+		/* part of a sequence the server plays itself */
+		break;
 	}
-	/* anything else is part of a sequence the server plays itself: ignored */
 }
 
 static void

@@ -84,6 +84,19 @@ e2e_need_sliptap() {
 	[ -x "$SLIPTAP" ] || e2e_skip "no sliptap binary at $SLIPTAP (run make)"
 }
 
+# The test programs `make` builds from tests/e2e/*.c, with the build's flags
+# (sanitizers included under make asan): a fake device/client and a checker
+# that rebuilds both byte streams from a capture.
+: "${SLIPTAP_BUILD:=$(dirname "$SLIPTAP")}"
+PTYIO=$SLIPTAP_BUILD/tests/ptyio
+CAPCHECK=$SLIPTAP_BUILD/tests/capcheck
+
+# e2e_need_tools — skip unless those programs are built.
+e2e_need_tools() {
+	[ -x "$PTYIO" ] && [ -x "$CAPCHECK" ] ||
+	    e2e_skip "no $PTYIO or $CAPCHECK (run make)"
+}
+
 # e2e_need_js — skip unless node and the esptool-js client's packages are there.
 e2e_need_js() {
 	command -v "$NODE" >/dev/null 2>&1 || e2e_skip "node is not installed (run make deps)"

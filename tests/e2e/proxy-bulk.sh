@@ -8,7 +8,7 @@
 # exactly PROXY_BULK_BYTES. Prints the elapsed time and the proxy's peak RSS.
 . "$(dirname "$0")/lib.sh"
 e2e_need_sliptap
-: "${CC:=cc}"
+e2e_need_tools
 [ -n "${SLIPTAP_BUILD:-}" ] || SLIPTAP_BUILD=$(dirname "$SLIPTAP")
 # 1 GiB by default; a sanitizer build (make asan) is ~10x slower: 64 MiB there.
 if nm "$SLIPTAP_BUILD/libsliptap-core.a" 2>/dev/null | grep -q __asan_; then
@@ -16,27 +16,12 @@ if nm "$SLIPTAP_BUILD/libsliptap-core.a" 2>/dev/null | grep -q __asan_; then
 else
 	: "${PROXY_BULK_BYTES:=1073741824}"
 fi
-command -v "$CC" >/dev/null 2>&1 || e2e_skip "no C compiler ($CC) to build the test helpers"
 command -v sha256sum >/dev/null 2>&1 || e2e_skip "no sha256sum"
 [ -f "$SLIPTAP_BUILD/libsliptap.a" ] || e2e_skip "no $SLIPTAP_BUILD/libsliptap.a (run make)"
 
-# build_capcheck OUT — tests/e2e/capcheck.c against the built libraries
-# (with the sanitizers when the build has them, e.g. make asan).
-build_capcheck() {
-	_cflags="-O2"
-	if nm "$SLIPTAP_BUILD/libsliptap-core.a" 2>/dev/null | grep -q __asan_; then
-		command -v clang >/dev/null 2>&1 && CC=clang
-		_cflags="-O1 -fsanitize=address,undefined"
-	fi
-	"$CC" $_cflags -I"$E2E_ROOT/include" -o "$1" "$E2E_ROOT/tests/e2e/capcheck.c" \
-	    "$SLIPTAP_BUILD/libsliptap.a" "$SLIPTAP_BUILD/libsliptap-core.a" \
-	    $(pkg-config --libs libserialport libpcap inih zlib) -lm
-}
 
 w=$(e2e_tmpdir work)
 n=$PROXY_BULK_BYTES
-"$CC" -O2 -o "$w/ptyio" "$E2E_ROOT/tests/e2e/ptyio.c" || e2e_fail "cannot build ptyio"
-build_capcheck "$w/capcheck" || e2e_fail "cannot build capcheck"
 
 e2e_log "fake device"
 # Large streams are hashed on the fly through fifos, not stored.
@@ -44,7 +29,7 @@ for f in dev out cap-h2d cap-d2h; do
 	mkfifo "$w/$f.fifo" || e2e_fail "mkfifo"
 	sha256sum <"$w/$f.fifo" >"$w/$f.sha" &
 done
-"$w/ptyio" device "$w/dev" "$n" 2>"$w/dev.log" >"$w/dev.fifo" &
+"$PTYIO" device "$w/dev" "$n" 2>"$w/dev.log" >"$w/dev.fifo" &
 DEV_PID=$!
 E2E_PIDS="$E2E_PIDS $DEV_PID"
 e2e_wait_line "$w/dev.log" "ready" "$DEV_PID" || e2e_fail "fake device did not start"
@@ -55,14 +40,14 @@ e2e_start_proxy --quiet --pcap "$w/cap.pcap" "$w/dev"
 e2e_log "$n random bytes each way"
 head -c "$n" /dev/urandom >"$w/in.bin"
 t0=$(date +%s)
-"$w/ptyio" client "$PROXY_LINK" "$n" <"$w/in.bin" >"$w/out.fifo" || e2e_fail "client failed"
+"$PTYIO" client "$PROXY_LINK" "$n" <"$w/in.bin" >"$w/out.fifo" || e2e_fail "client failed"
 t1=$(date +%s)
 rss=$(awk '/VmHWM/ { print $2 }' /proc/"$PROXY_PID"/status)
 e2e_kill "$PROXY_PID"
 e2e_kill "$DEV_PID"
 echo "elapsed $((t1 - t0)) s, proxy peak RSS ${rss} kB"
 
-"$w/capcheck" "$w/cap.pcap" "$w/cap-h2d.fifo" "$w/cap-d2h.fifo" >"$w/capcheck.out" ||
+"$CAPCHECK" "$w/cap.pcap" "$w/cap-h2d.fifo" "$w/cap-d2h.fifo" >"$w/capcheck.out" ||
     { cat "$w/capcheck.out"; e2e_fail "capture could not be rebuilt"; }
 wait
 cat "$w/capcheck.out"

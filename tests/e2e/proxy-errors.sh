@@ -8,8 +8,7 @@
 # capture cleanly with an END record.
 . "$(dirname "$0")/lib.sh"
 e2e_need_sliptap
-: "${CC:=cc}"
-command -v "$CC" >/dev/null 2>&1 || e2e_skip "no C compiler ($CC) to build tests/e2e/ptyio.c"
+e2e_need_tools
 w=$(e2e_tmpdir work)
 
 # expect_fail RC PATTERN CMD... — CMD exits RC with a single stderr line matching PATTERN.
@@ -34,8 +33,7 @@ expect_fail 2 "usage: sliptap proxy" "$SLIPTAP" proxy
 expect_fail 2 "reset" "$SLIPTAP" proxy --reset sideways /dev/null
 expect_fail 1 "cannot connect" "$SLIPTAP" proxy tcp://127.0.0.1:1
 
-"$CC" -O2 -o "$w/ptyio" "$E2E_ROOT/tests/e2e/ptyio.c" || e2e_fail "cannot build ptyio"
-"$w/ptyio" device "$w/dev" 0 2>"$w/dev.log" &
+"$PTYIO" device "$w/dev" 0 2>"$w/dev.log" &
 DEV_PID=$!
 E2E_PIDS="$E2E_PIDS $DEV_PID"
 e2e_wait_line "$w/dev.log" "ready" "$DEV_PID" || e2e_fail "fake device did not start"
@@ -55,7 +53,7 @@ fi
 
 e2e_log "--reset classic on client open"
 e2e_start_proxy --quiet --json-events --reset classic --pcap "$w/cap.pcap" "$w/dev"
-"$w/ptyio" ping "$PROXY_LINK" 3 64 || e2e_fail "no echo"
+"$PTYIO" ping "$PROXY_LINK" 3 64 || e2e_fail "no echo"
 _i=0
 while ! grep -q '"event":"client-close"' "$PROXY_OUT"; do
 	[ $_i -lt 200 ] || e2e_fail "no client-close event"

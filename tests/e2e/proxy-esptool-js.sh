@@ -9,28 +9,14 @@
 # With ESPTOOL set, Python esptool does the same through the proxy.
 . "$(dirname "$0")/lib.sh"
 e2e_need_sliptap
+e2e_need_tools
 e2e_need_js
-: "${CC:=cc}"
 [ -n "${SLIPTAP_BUILD:-}" ] || SLIPTAP_BUILD=$(dirname "$SLIPTAP")
 command -v socat >/dev/null 2>&1 || e2e_skip "socat is not installed (run make deps)"
-command -v "$CC" >/dev/null 2>&1 || e2e_skip "no C compiler ($CC) to build tests/e2e/capcheck.c"
 [ -f "$SLIPTAP_BUILD/libsliptap.a" ] || e2e_skip "no $SLIPTAP_BUILD/libsliptap.a (run make)"
 
-# build_capcheck OUT — tests/e2e/capcheck.c against the built libraries
-# (with the sanitizers when the build has them, e.g. make asan).
-build_capcheck() {
-	_cflags="-O2"
-	if nm "$SLIPTAP_BUILD/libsliptap-core.a" 2>/dev/null | grep -q __asan_; then
-		command -v clang >/dev/null 2>&1 && CC=clang
-		_cflags="-O1 -fsanitize=address,undefined"
-	fi
-	"$CC" $_cflags -I"$E2E_ROOT/include" -o "$1" "$E2E_ROOT/tests/e2e/capcheck.c" \
-	    "$SLIPTAP_BUILD/libsliptap.a" "$SLIPTAP_BUILD/libsliptap-core.a" \
-	    $(pkg-config --libs libserialport libpcap inih zlib) -lm
-}
 
 w=$(e2e_tmpdir work)
-build_capcheck "$w/capcheck" || e2e_fail "cannot build capcheck"
 img="$w/app.bin"
 e2e_make_image "$img" 200003
 size=$(wc -c <"$img")
@@ -76,7 +62,7 @@ run_chain() {
 	e2e_same_bytes "$img" "$w/got" "$name: flash contents at 0x10000"
 
 	# Every byte both ways, exactly as the other side of the proxy saw it.
-	"$w/capcheck" "$w/$name.pcap" "$w/$name-cap-h2d-sent" "$w/$name-cap-d2h-sent" \
+	"$CAPCHECK" "$w/$name.pcap" "$w/$name-cap-h2d-sent" "$w/$name-cap-d2h-sent" \
 	    "$w/$name-cap-h2d-got" "$w/$name-cap-d2h-got" >"$w/$name.cc" ||
 	    { cat "$w/$name.cc"; e2e_fail "$name: capture could not be rebuilt"; }
 	cat "$w/$name.cc"

@@ -7,18 +7,16 @@
 # (/proc/PID/fd) is the same at the end as at the start.
 . "$(dirname "$0")/lib.sh"
 e2e_need_sliptap
-: "${CC:=cc}"
+e2e_need_tools
 : "${PROXY_REOPENS:=1000}"
 : "${PROXY_VANISHES:=100}"
-command -v "$CC" >/dev/null 2>&1 || e2e_skip "no C compiler ($CC) to build tests/e2e/ptyio.c"
 [ -d /proc/self/fd ] || e2e_skip "no /proc to count fds"
 
 w=$(e2e_tmpdir work)
-"$CC" -O2 -o "$w/ptyio" "$E2E_ROOT/tests/e2e/ptyio.c" || e2e_fail "cannot build ptyio"
 
 start_dev() {
 	: >"$w/dev.log"
-	"$w/ptyio" device "$w/dev" 0 2>"$w/dev.log" &
+	"$PTYIO" device "$w/dev" 0 2>"$w/dev.log" &
 	DEV_PID=$!
 	E2E_PIDS="$E2E_PIDS $DEV_PID"
 	e2e_wait_line "$w/dev.log" "ready" "$DEV_PID" || e2e_fail "fake device did not start"
@@ -46,7 +44,7 @@ fds() {
 
 start_dev
 e2e_start_proxy --quiet --json-events --pcap "$w/cap.pcap" "$w/dev"
-"$w/ptyio" ping "$PROXY_LINK" 5 64 || e2e_fail "no echo through the proxy"
+"$PTYIO" ping "$PROXY_LINK" 5 64 || e2e_fail "no echo through the proxy"
 wait_count client-close 1
 fd0=$(fds)
 echo "proxy fds at start: $fd0"
@@ -62,7 +60,7 @@ done
 wait_count client-close $((PROXY_REOPENS + 1))
 opens=$(( $(count client-open) - opens0 ))
 [ "$opens" -eq "$PROXY_REOPENS" ] || e2e_fail "saw $opens client opens, expected $PROXY_REOPENS"
-"$w/ptyio" ping "$PROXY_LINK" 20 200 || e2e_fail "no echo after $PROXY_REOPENS reopens"
+"$PTYIO" ping "$PROXY_LINK" 20 200 || e2e_fail "no echo after $PROXY_REOPENS reopens"
 echo "after reopens: $(fds) fds"
 
 e2e_log "$PROXY_VANISHES device vanishings"
@@ -77,7 +75,7 @@ while [ $i -le "$PROXY_VANISHES" ]; do
 	i=$((i + 1))
 done
 [ -e "$PROXY_LINK" ] || e2e_fail "the link did not come back"
-"$w/ptyio" ping "$PROXY_LINK" 20 200 || e2e_fail "no echo after $PROXY_VANISHES vanishings"
+"$PTYIO" ping "$PROXY_LINK" 20 200 || e2e_fail "no echo after $PROXY_VANISHES vanishings"
 wait_count client-close $((PROXY_REOPENS + 3))
 fd1=$(fds)
 echo "proxy fds at the end: $fd1"

@@ -11,14 +11,12 @@
 #  3. With ESPTOOL set: esptool --port rfc2217://... flashes the simulator.
 . "$(dirname "$0")/lib.sh"
 e2e_need_sliptap
-: "${CC:=cc}"
-command -v "$CC" >/dev/null 2>&1 || e2e_skip "no C compiler ($CC) to build tests/e2e/ptyio.c"
+e2e_need_tools
 "$PYTHON" -c 'import serial.rfc2217' 2>/dev/null ||
     e2e_skip "python3-serial is not installed (apt-get install python3-serial)"
 
 w=$(e2e_tmpdir work)
-"$CC" -O2 -o "$w/ptyio" "$E2E_ROOT/tests/e2e/ptyio.c" || e2e_fail "cannot build ptyio"
-"$w/ptyio" device "$w/dev" 0 2>"$w/dev.log" &
+"$PTYIO" device "$w/dev" 0 2>"$w/dev.log" &
 DEV_PID=$!
 E2E_PIDS="$E2E_PIDS $DEV_PID"
 e2e_wait_line "$w/dev.log" "ready" "$DEV_PID" || e2e_fail "fake device did not start"
@@ -68,9 +66,9 @@ e2e_expect "$w/a.dump" "LINES .*side=device dtr=1 rts=0 from=rfc2217" "capture: 
 
 e2e_log "a second proxy with the first as its rfc2217:// device"
 e2e_start_proxy --quiet --json-events "$url"
-"$w/ptyio" ping "$PROXY_LINK" 20 300 || e2e_fail "no echo through two proxies"
+"$PTYIO" ping "$PROXY_LINK" 20 300 || e2e_fail "no echo through two proxies"
 stty -F "$PROXY_LINK" 230400 || e2e_fail "stty on the proxy pty"
-"$w/ptyio" ping "$PROXY_LINK" 5 300 || e2e_fail "no echo after the baud change"
+"$PTYIO" ping "$PROXY_LINK" 5 300 || e2e_fail "no echo after the baud change"
 _i=0
 while [ "$(stty -F "$dev_pts" speed)" != 230400 ]; do
 	[ $_i -lt 200 ] || e2e_fail "the baud change did not reach the device: $(stty -F "$dev_pts" speed)"

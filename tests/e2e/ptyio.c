@@ -13,7 +13,9 @@
  *   ptyio ping PORT COUNT SIZE  COUNT round trips of a SIZE-byte SLIP frame
  *       through an echoing device; prints "p50_us=.. p99_us=.." on stdout.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
