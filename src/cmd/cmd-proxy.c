@@ -28,6 +28,13 @@ static const char cmd_proxy_help[] =
 "  --rfc2217 ADDR:PORT    serve RFC 2217 instead of a pty (e.g. 127.0.0.1:4000;\n"
 "                         the address defaults to loopback): the tool's baud and\n"
 "                         DTR/RTS reach the device (esptool --port rfc2217://...)\n"
+"  --rfc2217-reset MODE   how the RFC 2217 server treats DTR/RTS: esp (default)\n"
+"                         like esptool's esp_rfc2217_server: DTR on runs the\n"
+"                         reset into download mode with board timings on the\n"
+"                         device, RTS off a hard reset, other changes are\n"
+"                         ignored (a client's own sequence loses its timing on\n"
+"                         the network); direct: every change reaches the device\n"
+"                         as it arrives (ser2net, pySerial's rfc2217_server)\n"
 "  --baud N               initial device baud (default 115200); afterwards the\n"
 "                         device follows the tool's termios / RFC 2217 requests\n"
 "                         and acknowledged CHANGE_BAUDRATE commands\n"
@@ -65,6 +72,7 @@ static const char cmd_proxy_help[] =
 static const struct option cmd_proxy_opts[] = {
 	{ "link", required_argument, NULL, 'l' },
 	{ "rfc2217", required_argument, NULL, 'R' },
+	{ "rfc2217-reset", required_argument, NULL, 'E' },
 	{ "baud", required_argument, NULL, 'b' },
 	{ "reset", required_argument, NULL, 'r' },
 	{ "pcap", required_argument, NULL, 'w' },
@@ -104,7 +112,7 @@ cmd_proxy_exec(int argc, char **argv)
 	struct proxy_fault *pf = NULL;
 	char err[8192], *cmdline;
 	uint32_t u;
-	int ch, rc;
+	int ch, rc, reset_mode = -1;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&fcfg, 0, sizeof(fcfg));
@@ -118,6 +126,17 @@ cmd_proxy_exec(int argc, char **argv)
 			break;
 		case 'R':
 			cfg.rfc2217 = optarg;
+			break;
+		case 'E':
+			if (strcmp(optarg, "esp") == 0)
+				reset_mode = 0;
+			else if (strcmp(optarg, "direct") == 0)
+				reset_mode = 1;
+			else {
+				fprintf(stderr, "sliptap proxy: --rfc2217-reset %s: want esp or "
+				    "direct\n", optarg);
+				return 2;
+			}
 			break;
 		case 'b':
 			if (parse_u32(optarg, &u) == -1 || u < 300) {
@@ -161,6 +180,11 @@ cmd_proxy_exec(int argc, char **argv)
 	if (argc - optind != 1)
 		return cmd_usage_error(&cmd_proxy_entry);
 	cfg.device = argv[optind];
+	if (reset_mode != -1 && cfg.rfc2217 == NULL) {
+		fprintf(stderr, "sliptap proxy: --rfc2217-reset needs --rfc2217\n");
+		return 2;
+	}
+	cfg.rfc2217_direct = reset_mode == 1;
 
 	/*
 	 * SCENARIO SEAM: the fault engine attaches here, after proxy_new and
@@ -201,7 +225,7 @@ cmd_proxy_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_proxy_entry = {
 	"proxy",
-	"[--link PATH] [--rfc2217 ADDR:PORT] [--baud N] [--reset MODE] [--pcap FILE] "
+	"[--link PATH] [--rfc2217 ADDR:PORT [--rfc2217-reset MODE]] [--baud N] [--reset MODE] [--pcap FILE] "
 	    "[--scenario FILE [--seed N] [--pin OUT.ini]] [--json-events] [--quiet] DEVICE",
 	"forward a flashing session byte-exact, decode, capture, inject faults",
 	cmd_proxy_help,

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,16 +25,62 @@ struct pty {
 	int slave;		/* ours, kept open so a client's close hangs nothing up */
 	int packet;
 	char slave_path[64];
+	char old_path[64];	/* the slave before the last hang-up ("" if none) */
 	char *link;
 	int linked;		/* we made the link and it is there */
 };
 
+/*
+ * The pid of a process other than us with `dev` open, or -1 when none is
+ * found (or /proc does not let us look).
+ */
+static long
+pty_holder(const char *dev)
+{
+	DIR *proc, *fds;
+	struct dirent *pe, *fe;
+	char path[PATH_MAX], target[PATH_MAX];
+	long pid, found = -1, self = (long)getpid();
+	ssize_t n;
+
+	if ((proc = opendir("/proc")) == NULL)
+		return -1;
+	while (found == -1 && (pe = readdir(proc)) != NULL) {
+		pid = strtol(pe->d_name, NULL, 10);
+		if (pid <= 0 || pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", pe->d_name);
+		if ((fds = opendir(path)) == NULL)
+			continue;
+		while ((fe = readdir(fds)) != NULL) {
+			if (fe->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s", pe->d_name, fe->d_name);
+			n = readlink(path, target, sizeof(target) - 1);
+			if (n > 0 && (target[n] = '\0', strcmp(target, dev) == 0)) {
+				found = pid;
+				break;
+			}
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	return found;
+}
+
+/*
+ * Make the link. An existing path is replaced only when it is our own link
+ * (to our pty, now or before a hang-up) or a stale symlink to a pty that no
+ * longer exists; a symlink to a live pty of someone else, or anything that
+ * is not a symlink, is refused.
+ */
 static int
 pty_link_make(struct pty *p, char *err, size_t errlen)
 {
 	struct stat st;
 	char tmp[PATH_MAX], target[PATH_MAX];
 	ssize_t n;
+	long pid;
 
 	if (p->link == NULL)
 		return 0;
@@ -49,13 +96,19 @@ pty_link_make(struct pty *p, char *err, size_t errlen)
 			    "pty (remove it or choose another link path)", p->link);
 			return -1;
 		}
-		if (stat(target, &st) == 0) {
-			snprintf(err, errlen, "%s points to %s, a pty that is still open "
-			    "(another sliptap running?); stop it, remove the link or "
-			    "choose another link path", p->link, target);
+		if (strcmp(target, p->slave_path) != 0 && strcmp(target, p->old_path) != 0 &&
+		    stat(target, &st) == 0) {
+			if ((pid = pty_holder(target)) != -1)
+				snprintf(err, errlen, "%s: in use by another pty (%s, pid %ld); "
+				    "stop that process or choose another link path", p->link,
+				    target, pid);
+			else
+				snprintf(err, errlen, "%s: in use by another pty (%s, pid not "
+				    "known); stop that process, remove the link or choose "
+				    "another link path", p->link, target);
 			return -1;
 		}
-		/* a stale link to a pty that is gone (ours from an earlier run): replace it */
+		/* our own link, or a stale one to a pty that is gone: replace it */
 	}
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", p->link, (long)getpid());
 	unlink(tmp);
@@ -246,6 +299,8 @@ int
 pty_hangup(struct pty *p)
 {
 	pty_link_remove(p);
+	if (p->slave_path[0] != '\0')
+		snprintf(p->old_path, sizeof(p->old_path), "%s", p->slave_path);
 	/* master first: a client still writing (even a frozen one) gets EIO */
 	if (p->master >= 0)
 		close(p->master);

@@ -270,3 +270,99 @@ e2e_run() {
 	echo "  (exit $_rc)"
 	return $_rc
 }
+
+# e2e_start_net_sim NAME [SIM ARGS...] — start `sliptap sim --rfc2217
+# 127.0.0.1:0 --flash FILE ARGS` in the background and wait for its ready
+# line. Sets NSIM_PID, NSIM_URL (rfc2217://...), NSIM_OUT, NSIM_ERR and
+# NSIM_FLASH (the flash file).
+e2e_start_net_sim() {
+	e2e_need_sliptap
+	_d=$(e2e_tmpdir "netsim-$1")
+	shift
+	NSIM_OUT="$_d/stdout"
+	NSIM_ERR="$_d/stderr"
+	NSIM_FLASH="$_d/flash.bin"
+	"$SLIPTAP" sim --rfc2217 127.0.0.1:0 --flash "$NSIM_FLASH" "$@" \
+	    >"$NSIM_OUT" 2>"$NSIM_ERR" &
+	NSIM_PID=$!
+	E2E_PIDS="$E2E_PIDS $NSIM_PID"
+	e2e_wait_line "$NSIM_OUT" '^sliptap sim: .* on rfc2217://' "$NSIM_PID" ||
+	    { cat "$NSIM_OUT" "$NSIM_ERR"; e2e_fail "sim did not start: sim --rfc2217 $*"; }
+	NSIM_URL=$(sed -n 's/^sliptap sim: .* on \(rfc2217:\/\/[^ ]*\).*/\1/p' "$NSIM_OUT")
+	[ -n "$NSIM_URL" ] || e2e_fail "no URL in the sim's ready line: $(cat "$NSIM_OUT")"
+	cat "$NSIM_OUT"
+}
+
+# e2e_start_net_proxy [PROXY ARGS...] DEVICE — start `sliptap proxy --rfc2217
+# 127.0.0.1:0 ARGS` and wait for its ready line. Sets NPROXY_PID, NPROXY_URL,
+# NPROXY_OUT, NPROXY_ERR.
+e2e_start_net_proxy() {
+	e2e_need_sliptap
+	_d=$(e2e_tmpdir netproxy)
+	NPROXY_OUT="$_d/stdout"
+	NPROXY_ERR="$_d/stderr"
+	"$SLIPTAP" proxy --rfc2217 127.0.0.1:0 "$@" >"$NPROXY_OUT" 2>"$NPROXY_ERR" &
+	NPROXY_PID=$!
+	E2E_PIDS="$E2E_PIDS $NPROXY_PID"
+	e2e_wait_line "$NPROXY_OUT" '^sliptap proxy: ready on rfc2217://' "$NPROXY_PID" ||
+	    { cat "$NPROXY_OUT" "$NPROXY_ERR"; e2e_fail "proxy did not start: proxy --rfc2217 $*"; }
+	NPROXY_URL=$(sed -n 's/^sliptap proxy: ready on \(rfc2217:[^ ]*\) -> .*/\1/p' "$NPROXY_OUT")
+	[ -n "$NPROXY_URL" ] || e2e_fail "no URL in the proxy's ready line: $(head -n 1 "$NPROXY_OUT")"
+	head -n 1 "$NPROXY_OUT"
+}
+
+# e2e_need_pyserial — skip unless $PYTHON has pySerial's rfc2217 client.
+e2e_need_pyserial() {
+	"$PYTHON" -c 'import serial.rfc2217' 2>/dev/null ||
+	    e2e_skip "python3-serial is not installed (apt-get install python3-serial)"
+}
+
+# e2e_rfc2217_client URL RESET — a pySerial rfc2217:// client: opens the port
+# with DTR and RTS released (no reset by the open), performs RESET (none,
+# classic or usbjtag) with esptool's timings, then sends SYNC every 100 ms
+# until a reply arrives or 3 s passed. Prints sync_replies=N and the text it
+# saw ("text: ..." lines).
+e2e_rfc2217_client() {
+	_py="$E2E_TMP/rfc2217-client.py"
+	[ -f "$_py" ] || cat >"$_py" <<'PY'
+import sys, time, serial
+url, reset = sys.argv[1], sys.argv[2]
+s = serial.serial_for_url(url, do_not_open=True, baudrate=115200, timeout=0.05)
+s.dtr = False
+s.rts = False
+s.open()
+if reset == "classic":
+    s.dtr = False; s.rts = True; time.sleep(0.1)
+    s.dtr = True; s.rts = False; time.sleep(0.05)
+    s.dtr = False
+elif reset == "usbjtag":
+    s.rts = False; s.dtr = False; time.sleep(0.1)
+    s.dtr = True; s.rts = False; time.sleep(0.1)
+    s.rts = True; s.dtr = False; s.rts = True; time.sleep(0.1)
+    s.dtr = False; s.rts = False
+sync = bytes([0xc0, 0x00, 0x08, 0x24, 0x00, 0, 0, 0, 0, 0x07, 0x07, 0x12, 0x20]) + b"\x55" * 32 + b"\xc0"
+got = b""
+replies = 0
+end = time.monotonic() + 3
+while time.monotonic() < end:
+    s.write(sync)
+    t = time.monotonic() + 0.1
+    while time.monotonic() < t:
+        got += s.read(4096)
+    replies = got.count(b"\xc0\x01\x08")
+    if replies:
+        # the ROM answers one SYNC with eight replies: take the rest
+        t = time.monotonic() + 0.3
+        while time.monotonic() < t:
+            got += s.read(4096)
+        replies = got.count(b"\xc0\x01\x08")
+        break
+s.close()
+print("sync_replies=%d" % replies)
+text = bytes(b for b in got if b in (10, 13) or 32 <= b < 127).decode()
+for line in text.replace("\r", "\n").split("\n"):
+    if len(line) > 3:
+        print("text: " + line)
+PY
+	timeout -k 5 60 "$PYTHON" "$_py" "$@"
+}

@@ -18,22 +18,9 @@ w=$(e2e_tmpdir work)
 img="$w/app.bin"
 e2e_make_image "$img" 65536
 
-# net_sim NAME ARGS... — start `sliptap sim --rfc2217 127.0.0.1:0 ARGS`; sets
-# NSIM_PID, NSIM_URL, NSIM_ERR, NSIM_FLASH.
+# net_sim NAME ARGS... — see e2e_start_net_sim (NSIM_PID, NSIM_URL, NSIM_ERR, NSIM_FLASH).
 net_sim() {
-	_n=$1
-	shift
-	NSIM_ERR="$w/$_n.err"
-	NSIM_FLASH="$w/$_n.bin"
-	"$SLIPTAP" sim --rfc2217 127.0.0.1:0 --flash "$NSIM_FLASH" "$@" \
-	    >"$w/$_n.out" 2>"$NSIM_ERR" &
-	NSIM_PID=$!
-	E2E_PIDS="$E2E_PIDS $NSIM_PID"
-	e2e_wait_line "$w/$_n.out" '^sliptap sim: .* on rfc2217://' "$NSIM_PID" ||
-	    { cat "$w/$_n.out" "$NSIM_ERR"; e2e_fail "sim $_n did not start"; }
-	NSIM_URL=$(sed -n 's/^sliptap sim: .* on \(rfc2217:\/\/[^ ]*\).*/\1/p' "$w/$_n.out")
-	[ -n "$NSIM_URL" ] || e2e_fail "no URL in the ready line: $(cat "$w/$_n.out")"
-	cat "$w/$_n.out"
+	e2e_start_net_sim "$@"
 }
 
 # flash_ok NAME CHIP — esptool-js writes and verifies $img through the proxy.

@@ -1,7 +1,8 @@
 #!/bin/sh
 # proxy-rfc2217.sh — the RFC 2217 side of the proxy.
 #  1. pySerial's rfc2217:// client (python3-serial) opens the proxy's RFC 2217
-#     server, sets 460800 baud, DTR and RTS, exchanges data with an echoing
+#     server (--rfc2217-reset direct), sets 460800 baud, DTR and RTS,
+#     exchanges data with an echoing
 #     fake device: the device pty's termios follows the baud, the capture
 #     records the BAUD and LINES events, data (0xFF included: IAC escaping)
 #     comes back intact.
@@ -23,7 +24,10 @@ e2e_wait_line "$w/dev.log" "ready" "$DEV_PID" || e2e_fail "fake device did not s
 dev_pts=$(sed -n 's/.*ready on //p' "$w/dev.log")
 
 # The RFC 2217 server on an ephemeral loopback port; the ready line names it.
-"$SLIPTAP" proxy --quiet --json-events --rfc2217 127.0.0.1:0 --pcap "$w/a.pcap" "$w/dev" \
+# (--rfc2217-reset direct: each DTR/RTS change is forwarded as it arrives; the
+# default esp handling is tested by proxy-rfc2217-reset.sh)
+"$SLIPTAP" proxy --quiet --json-events --rfc2217 127.0.0.1:0 --rfc2217-reset direct \
+    --pcap "$w/a.pcap" "$w/dev" \
     >"$w/a.out" 2>"$w/a.err" &
 A_PID=$!
 E2E_PIDS="$E2E_PIDS $A_PID"

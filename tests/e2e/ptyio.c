@@ -284,7 +284,8 @@ ping(const char *port, int count, int size)
 	if (fd == -1)
 		die(port);
 	make_raw(fd);
-	lat = calloc((size_t)count, sizeof(*lat));
+	if ((lat = calloc((size_t)count, sizeof(*lat))) == NULL)
+		die("calloc");
 	frame[0] = 0xC0;
 	for (j = 1; j < size - 1; j++)
 		frame[j] = (unsigned char)(j % 0xB0);
@@ -297,6 +298,7 @@ ping(const char *port, int count, int size)
 			pfd.events = POLLIN;
 			if (poll(&pfd, 1, 5000) <= 0) {
 				fprintf(stderr, "ptyio ping: no echo\n");
+				free(lat);
 				return 1;
 			}
 			n = read(fd, back + got, sizeof(back) - got);
@@ -307,6 +309,8 @@ ping(const char *port, int count, int size)
 	}
 	qsort(lat, (size_t)count, sizeof(*lat), cmp_u64);
 	printf("p50_us=%.1f p99_us=%.1f\n", lat[count / 2] / 1e3, lat[count * 99 / 100] / 1e3);
+	free(lat);
+	close(fd);
 	return 0;
 }
 

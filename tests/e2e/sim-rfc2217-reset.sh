@@ -15,75 +15,19 @@
 #     --before no_reset, --before usb_reset and --after hard_reset.
 . "$(dirname "$0")/lib.sh"
 e2e_need_sliptap
-"$PYTHON" -c 'import serial.rfc2217' 2>/dev/null ||
-    e2e_skip "python3-serial is not installed (apt-get install python3-serial)"
+e2e_need_pyserial
 
 w=$(e2e_tmpdir work)
 
-# net_sim NAME ARGS... — start `sliptap sim --rfc2217 127.0.0.1:0 ARGS` and
-# wait for its ready line. Sets NSIM_PID, NSIM_URL, NSIM_ERR.
+# net_sim NAME ARGS... — e2e_start_net_sim with --verbose (the sim logs the lines).
 net_sim() {
 	_n=$1
 	shift
-	NSIM_ERR="$w/$_n.err"
-	"$SLIPTAP" sim --rfc2217 127.0.0.1:0 --flash "$w/$_n.bin" --verbose "$@" \
-	    >"$w/$_n.out" 2>"$NSIM_ERR" &
-	NSIM_PID=$!
-	E2E_PIDS="$E2E_PIDS $NSIM_PID"
-	e2e_wait_line "$w/$_n.out" '^sliptap sim: .* on rfc2217://' "$NSIM_PID" ||
-	    { cat "$w/$_n.out" "$NSIM_ERR"; e2e_fail "sim $_n did not start"; }
-	NSIM_URL=$(sed -n 's/^sliptap sim: .* on \(rfc2217:\/\/[^ ]*\).*/\1/p' "$w/$_n.out")
-	[ -n "$NSIM_URL" ] || e2e_fail "no URL in the ready line: $(cat "$w/$_n.out")"
-	echo "$(cat "$w/$_n.out")"
+	e2e_start_net_sim "$_n" --verbose "$@"
 }
 
-# The client: opens the port with DTR and RTS released (no reset by the open),
-# performs RESET (none, classic or usbjtag) with esptool's timings, then sends
-# SYNC every 100 ms until a reply arrives or 3 s passed. Prints sync_replies=N
-# and what text it saw.
-cat >"$w/client.py" <<'PY'
-import sys, time, serial
-url, reset = sys.argv[1], sys.argv[2]
-s = serial.serial_for_url(url, do_not_open=True, baudrate=115200, timeout=0.05)
-s.dtr = False
-s.rts = False
-s.open()
-if reset == "classic":
-    s.dtr = False; s.rts = True; time.sleep(0.1)
-    s.dtr = True; s.rts = False; time.sleep(0.05)
-    s.dtr = False
-elif reset == "usbjtag":
-    s.rts = False; s.dtr = False; time.sleep(0.1)
-    s.dtr = True; s.rts = False; time.sleep(0.1)
-    s.rts = True; s.dtr = False; s.rts = True; time.sleep(0.1)
-    s.dtr = False; s.rts = False
-sync = bytes([0xc0, 0x00, 0x08, 0x24, 0x00, 0, 0, 0, 0, 0x07, 0x07, 0x12, 0x20]) + b"\x55" * 32 + b"\xc0"
-got = b""
-replies = 0
-end = time.monotonic() + 3
-while time.monotonic() < end:
-    s.write(sync)
-    t = time.monotonic() + 0.1
-    while time.monotonic() < t:
-        got += s.read(4096)
-    replies = got.count(b"\xc0\x01\x08")
-    if replies:
-        # the ROM answers one SYNC with eight replies: take the rest
-        t = time.monotonic() + 0.3
-        while time.monotonic() < t:
-            got += s.read(4096)
-        replies = got.count(b"\xc0\x01\x08")
-        break
-s.close()
-print("sync_replies=%d" % replies)
-text = bytes(b for b in got if b in (10, 13) or 32 <= b < 127).decode()
-for line in text.replace("\r", "\n").split("\n"):
-    if len(line) > 3:
-        print("text: " + line)
-PY
-
 client() {
-	timeout -k 5 60 "$PYTHON" "$w/client.py" "$@"
+	e2e_rfc2217_client "$@"
 }
 
 e2e_log "esp32, esp server: no reset -> boot log, SPI boot, no SYNC reply"

@@ -1,21 +1,33 @@
 #!/bin/sh
 # proxy.sh — what `sliptap proxy` costs, measured against references in the
 # same run (run by `make bench`; SLIPTAP and SLIPTAP_BUILD set by tools/bench.sh):
-#   throughput  BENCH_BYTES (default 256 MiB) each way through a fake echoing
+#   throughput  BENCH_BYTES (default 64 MiB) each way through a fake echoing
 #               device: a direct pty (no relay), socat relaying the same pty
 #               pair plain and with -x (hex dump), and the proxy with SLIP
-#               decoding, session tracking and the pcap on. Target: proxy >=
-#               0.8 x socat plain.
+#               decoding, session tracking and the pcap on. Every run is
+#               checked by hash (what the device got and what came back);
+#               a relay that loses or stalls is reported FAILED. Target:
+#               proxy >= 0.8 x socat plain.
+#               socat: both ends raw,echo=0 (rawer alone leaves the stream
+#               stalling), and -b SOCAT_BLOCK (default 2048): socat writes a
+#               whole block blocking, so with an echoing device a large block
+#               (the 8 KiB default, 64 KiB) deadlocks it once the device's
+#               echo queue is full (socat blocked writing to the device, the
+#               device blocked writing its echo back to socat).
+#               socat -x formats every byte (about 0.3 MB/s), so it moves
+#               BENCH_XBYTES (default 4 MiB) only; the figures are rates.
 #   latency     added per 64-byte frame round trip, p50/p99: direct, socat, proxy
 #   flash time  esptool-js writing BENCH_IMAGE (default 512 KiB) to `sliptap sim
 #               --pace` directly and through the proxy. Target: <= 1.02.
-#   memory      the proxy's peak RSS over a BENCH_RSS_BYTES (default 1 GiB) run.
+#   memory      the proxy's peak RSS over a BENCH_RSS_BYTES (default 256 MiB) run.
 # Prints one line per figure and the ratios at the end.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 : "${SLIPTAP:=$ROOT/build/sliptap}"
-: "${BENCH_BYTES:=268435456}"
-: "${BENCH_RSS_BYTES:=1073741824}"
+: "${BENCH_BYTES:=67108864}"
+: "${BENCH_RSS_BYTES:=268435456}"
+: "${SOCAT_BLOCK:=2048}"
+: "${BENCH_XBYTES:=4194304}"
 : "${BENCH_IMAGE:=524288}"
 : "${BENCH_PINGS:=2000}"
 : "${CC:=cc}"
@@ -30,7 +42,12 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-"$CC" -O2 -o "$T/ptyio" "$ROOT/tests/e2e/ptyio.c" || { echo "proxy bench: cannot build ptyio"; exit 1; }
+# the fake device and client: make's build of tests/e2e/ptyio.c, else our own
+if [ -x "${SLIPTAP_BUILD:-$(dirname "$SLIPTAP")}/tests/ptyio" ]; then
+	cp "${SLIPTAP_BUILD:-$(dirname "$SLIPTAP")}/tests/ptyio" "$T/ptyio"
+else
+	"$CC" -O2 -o "$T/ptyio" "$ROOT/tests/e2e/ptyio.c" || { echo "proxy bench: cannot build ptyio"; exit 1; }
+fi
 
 now() { date +%s.%N; }
 # wait_for FILE PATTERN — bounded poll for a line.
@@ -51,10 +68,13 @@ wait_path() {
 	done
 }
 
-# start_device — a fresh echoing fake device at $T/dev.
+# start_device [NBYTES] — a fresh echoing fake device at $T/dev; the first
+# NBYTES it receives go to $T/dev.sha (their SHA-256).
 start_device() {
-	rm -f "$T/dev" "$T/dev.log"
-	"$T/ptyio" device "$T/dev" 0 2>"$T/dev.log" &
+	rm -f "$T/dev" "$T/dev.log" "$T/dev.sha" "$T/dev.fifo"
+	mkfifo "$T/dev.fifo"
+	sha256sum <"$T/dev.fifo" >"$T/dev.sha" &
+	"$T/ptyio" device "$T/dev" "${1:-0}" 2>"$T/dev.log" >"$T/dev.fifo" &
 	DEV=$!
 	PIDS="$PIDS $DEV"
 	wait_for "$T/dev.log" ready
@@ -66,10 +86,12 @@ start_relay() {
 	case $1 in
 	direct)	RELAY=""
 		ln -s "$(readlink "$T/dev")" "$T/port" ;;
-	socat)	socat -b 65536 PTY,link="$T/port",rawer "$T/dev",rawer 2>/dev/null &
+	socat)	socat -b "$SOCAT_BLOCK" PTY,link="$T/port",raw,echo=0 "$T/dev",raw,echo=0 \
+		    2>/dev/null &
 		RELAY=$!
 		wait_path "$T/port" ;;
-	socat-x) socat -x -b 65536 PTY,link="$T/port",rawer "$T/dev",rawer 2>/dev/null &
+	socat-x) socat -x -b "$SOCAT_BLOCK" PTY,link="$T/port",raw,echo=0 "$T/dev",raw,echo=0 \
+		    2>/dev/null &
 		RELAY=$!
 		wait_path "$T/port" ;;
 	proxy)	rm -f "$T/cap.pcap"
@@ -88,13 +110,16 @@ stop_all() {
 	RELAY=""
 }
 
-# throughput KIND BYTES — prints MB/s (each way); sets RSS for the proxy.
+# throughput KIND BYTES — prints MB/s (each way), or 0 when bytes were lost,
+# changed or stuck (reason in $T/client.err); sets RSS for the proxy.
 throughput() {
-	start_device
+	[ -f "$T/in-$2.bin" ] || head -c "$2" /dev/urandom >"$T/in-$2.bin"
+	want=$(sha256sum <"$T/in-$2.bin")
+	start_device "$2"
 	start_relay "$1"
-	head -c "$2" /dev/urandom >"$T/in.bin"
 	t0=$(now)
-	if ! "$T/ptyio" client "$T/port" "$2" <"$T/in.bin" >/dev/null 2>"$T/client.err"; then
+	if ! "$T/ptyio" client "$T/port" "$2" <"$T/in-$2.bin" 2>"$T/client.err" |
+	    sha256sum >"$T/back.sha"; then
 		echo "0"
 		stop_all
 		return
@@ -102,7 +127,17 @@ throughput() {
 	t1=$(now)
 	[ "$1" = proxy ] && awk '/VmHWM/ { print $2 }' /proc/"$RELAY"/status >"$T/rss"
 	stop_all
-	rm -f "$T/in.bin" "$T/cap.pcap"
+	rm -f "$T/cap.pcap"
+	wait 2>/dev/null	# sha256sum of what the device got
+	if [ -s "$T/client.err" ] || [ "$(cat "$T/back.sha")" != "$want" ] ||
+	    [ "$(cat "$T/dev.sha" 2>/dev/null)" != "$want" ]; then
+		echo "hash mismatch: sent $(echo "$want" | cut -c1-12), device got" \
+		    "$(cut -c1-12 "$T/dev.sha"), came back $(cut -c1-12 "$T/back.sha");" \
+		    "$(cat "$T/client.err")" >"$T/client.err.2"
+		mv "$T/client.err.2" "$T/client.err"
+		echo "0"
+		return
+	fi
 	echo "$2 $t0 $t1" | awk '{ printf "%.1f\n", $1 / ($3 - $2) / 1e6 }'
 }
 
@@ -113,12 +148,15 @@ latency() {
 	stop_all
 }
 
-echo "throughput, $BENCH_BYTES bytes each way (MB/s each way):"
+echo "throughput, $BENCH_BYTES bytes each way ($BENCH_XBYTES for socat -x; MB/s each way):"
 for k in direct socat socat-x proxy; do
-	v=$(throughput "$k" "$BENCH_BYTES")
+	n=$BENCH_BYTES
+	[ "$k" = socat-x ] && n=$BENCH_XBYTES
+	v=$(throughput "$k" "$n")
 	eval "tp_$(echo $k | tr - _)=$v"
 	note=""
-	[ "$k" = proxy ] && note=" (decode + session + pcap)"
+	note=" (every byte hash-checked both ways)"
+	[ "$k" = proxy ] && note=" (decode + session + pcap; every byte hash-checked both ways)"
 	[ "$v" = 0 ] && note=" FAILED: $(cat "$T/client.err" 2>/dev/null) (bytes lost or stuck)"
 	printf '  %-8s %8s MB/s%s\n' "$k" "$v" "$note"
 done

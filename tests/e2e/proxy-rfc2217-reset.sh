@@ -1,0 +1,72 @@
+#!/bin/sh
+# proxy-rfc2217-reset.sh — `sliptap proxy --rfc2217 --rfc2217-reset esp|direct`.
+# The device is `sliptap sim --chip esp32 --boot spi --rfc2217 ...
+# --rfc2217-reset direct` (its DTR/RTS drive the simulated auto-reset circuit
+# as they arrive, like a board behind ser2net), the client talks to the
+# proxy's RFC 2217 server. pySerial waits for each SET-CONTROL answer, so a
+# client's own classic sequence keeps DTR=RTS=1 long enough for EN to rise
+# with IO0 high:
+#  1. pySerial client (always runs), esptool's classic sequence: through the
+#     default (esp) server the proxy plays the reset itself with board
+#     timings (recorded in the capture): download mode, SYNC answered;
+#     through --rfc2217-reset direct the chip boots from flash: no SYNC reply.
+#  2. With ESPTOOL set: esptool --port rfc2217://PROXY chip_id with its
+#     default reset succeeds through the esp server and fails with "Wrong
+#     boot mode detected (0x13)" through the direct one.
+. "$(dirname "$0")/lib.sh"
+e2e_need_sliptap
+e2e_need_pyserial
+
+w=$(e2e_tmpdir work)
+
+e2e_log "esp server (default): classic reset from a pySerial client -> download mode"
+e2e_start_net_sim esp --chip esp32 --boot spi --rfc2217-reset direct
+e2e_start_net_proxy --quiet --pcap "$w/esp.pcap" "$NSIM_URL"
+e2e_run "$w/c1.log" e2e_rfc2217_client "$NPROXY_URL" classic || e2e_fail "client failed"
+e2e_expect "$w/c1.log" '^sync_replies=[1-9]' "esp server: SYNC replies"
+e2e_expect "$w/c1.log" 'waiting for download' "esp server: download boot log"
+e2e_expect "$NSIM_ERR" 'boot: rst:0x1 (POWERON_RESET), download mode' "esp server: download mode"
+e2e_kill "$NPROXY_PID"
+"$SLIPTAP" dump "$w/esp.pcap" >"$w/esp.dump" 2>&1 || { cat "$w/esp.dump"; e2e_fail "dump failed"; }
+e2e_expect "$w/esp.dump" 'esp server: DTR on: reset into download mode' "capture: the server's decision"
+e2e_expect "$w/esp.dump" 'RESET.*how=unix-tight' "capture: the reset"
+e2e_expect "$w/esp.dump" 'from=reset' "capture: the reset's line changes"
+e2e_stop_sim "$NSIM_PID"
+
+e2e_log "direct server: the same classic reset -> SPI boot, SYNC ignored"
+e2e_start_net_sim direct --chip esp32 --boot spi --rfc2217-reset direct
+e2e_start_net_proxy --quiet --rfc2217-reset direct "$NSIM_URL"
+e2e_run "$w/c2.log" e2e_rfc2217_client "$NPROXY_URL" classic || e2e_fail "client failed"
+e2e_expect "$w/c2.log" '^sync_replies=0$' "direct server: no download mode"
+e2e_expect "$w/c2.log" 'boot:0x13 (SPI_FAST_FLASH_BOOT)' "direct server: the SPI boot log"
+e2e_reject "$NSIM_ERR" 'download mode' "direct server"
+e2e_kill "$NPROXY_PID"
+e2e_stop_sim "$NSIM_PID"
+
+if [ -z "${ESPTOOL:-}" ] || [ -z "$(e2e_esptool_versions)" ]; then
+	echo "ESPTOOL unset: Python esptool part skipped"
+	echo "pass"
+	exit 0
+fi
+
+for et in $(e2e_esptool_versions); do
+	v=$(e2e_esptool_version "$et")
+	e2e_log "esptool $v: default reset through the esp server"
+	e2e_start_net_sim "e-$v" --chip esp32 --boot spi --rfc2217-reset direct
+	e2e_start_net_proxy --quiet "$NSIM_URL"
+	E2E_CLIENT_TIMEOUT=120 e2e_run "$w/e-$v-1.log" e2e_esptool "$et" --port "$NPROXY_URL" \
+	    chip_id || e2e_fail "esptool $v: chip_id through the esp server"
+	e2e_expect "$w/e-$v-1.log" 'MAC: ' "esptool $v: chip_id"
+	e2e_kill "$NPROXY_PID"
+
+	e2e_log "esptool $v: default reset through the direct server"
+	e2e_start_net_proxy --quiet --rfc2217-reset direct "$NSIM_URL"
+	if E2E_CLIENT_TIMEOUT=120 e2e_run "$w/e-$v-2.log" e2e_esptool "$et" --port "$NPROXY_URL" \
+	    --connect-attempts 2 chip_id; then
+		e2e_fail "esptool $v: the classic reset through a direct server must not reach download mode"
+	fi
+	e2e_expect "$w/e-$v-2.log" 'Wrong boot mode detected (0x13)' "esptool $v: direct server"
+	e2e_kill "$NPROXY_PID"
+	e2e_stop_sim "$NSIM_PID"
+done
+echo "pass"
