@@ -14,7 +14,7 @@
 #include <ctype.h>
 #include <stddef.h>
 
-#include "sim-int.h"
+#include "sim-dev.h"
 
 /* Chip names compare without case and dashes: "ESP32-S3" is "esp32s3". */
 static int

@@ -14,7 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim-int.h"
+#include "sim-dev.h"
+#include "sim-loader.h"
 #include "util.h"
 
 static void

@@ -14,7 +14,8 @@
  */
 #include <string.h>
 
-#include "sim-int.h"
+#include "sim-dev.h"
+#include "sim-loader.h"
 #include "util.h"
 
 #define SIM_STUB_MAX_BLOCK	0x4000

@@ -1,10 +1,11 @@
 /*
- * sim-int.h — internals shared by the simulator's files: the device
- * structure (sim.c), the chip table (chips.c), the ROM loader (rom.c) and
- * the flasher stub (stub.c). Not a public interface.
+ * sim-dev.h — the simulated device's state and the services of its parts
+ * (wire, registers, flash, boot) that the loaders build on. The loaders
+ * themselves (rom.c, stub.c) are in sim-loader.h, which only the dispatcher
+ * includes. Not a public interface.
  */
-#ifndef SLIPTAP_SIM_INT_H
-#define SLIPTAP_SIM_INT_H
+#ifndef SLIPTAP_SIM_DEV_H
+#define SLIPTAP_SIM_DEV_H
 
 #include <stdint.h>
 #include <zlib.h>
@@ -160,34 +161,40 @@ struct sim_device {
 /* chips.c */
 const struct sim_chip_info *sim_chip_info(enum sim_chip chip);
 
-/* sim.c: services for rom.c and stub.c */
+/* sim-wire.c: queues, log, events, frames and replies out */
+void sim_buf_push(struct sim_buf *b, const uint8_t *data, size_t len);
+void sim_buf_drop(struct sim_buf *b, size_t n);
+uint64_t sim_byte_ns(uint32_t baud);
 void sim_log(struct sim_device *dev, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sim_event(struct sim_device *dev, enum sim_event ev);
 void sim_emit(struct sim_device *dev, const uint8_t *buf, size_t len);
 void sim_emit_text(struct sim_device *dev, const char *s);
 void sim_send_frame(struct sim_device *dev, const uint8_t *body, size_t len);
 /* A response: data then the status (ROM: 4 bytes status,error,0,0; stub: 2 bytes error,0). */
 void sim_reply(struct sim_device *dev, uint8_t op, uint32_t value, const uint8_t *data, size_t len, uint8_t error);
+void sim_set_baud_after_reply(struct sim_device *dev, uint32_t baud);
+int sim_is_sync_payload(const struct esp_packet *pkt);
+
+/* sim-regs.c: the register file, SPI user commands, RTC watchdog registers */
 uint32_t sim_reg_read(struct sim_device *dev, uint32_t addr);
 void sim_reg_write(struct sim_device *dev, uint32_t addr, uint32_t value, uint32_t mask);
-void sim_set_baud_after_reply(struct sim_device *dev, uint32_t baud);
-void sim_reboot(struct sim_device *dev, enum sim_rst why, enum sim_boot boot);
-void sim_start_stub(struct sim_device *dev);
-/* Leave the loader for the app in flash without a reset (ROM FLASH_END(1)). */
-void sim_run_app(struct sim_device *dev);
-/* flash access: 0, or -1 when the range leaves the flash */
+void sim_wdt_arm(struct sim_device *dev, uint64_t timeout, const char *why);
+
+/* sim-flash.c: flash access: 0, or -1 when the range leaves the flash */
+uint32_t sim_flash_id(const struct sim_device *dev);
 int sim_flash_erase(struct sim_device *dev, uint32_t addr, uint32_t len);
 int sim_flash_write(struct sim_device *dev, uint32_t addr, const uint8_t *data, uint32_t len);
 int sim_flash_md5(struct sim_device *dev, uint32_t addr, uint32_t len, uint8_t digest[16]);
 /* Inflate `len` compressed bytes into flash at fl->next_write; 0, or -1 on a zlib error. */
 int sim_flash_inflate(struct sim_device *dev, const uint8_t *data, size_t len, int limit_by_remaining);
 void sim_flash_op_reset(struct sim_device *dev);
-int sim_is_sync_payload(const struct esp_packet *pkt);
 
-/* rom.c / stub.c */
-void sim_rom_command(struct sim_device *dev, const struct esp_packet *pkt);
-void sim_stub_command(struct sim_device *dev, const struct esp_packet *pkt);
-/* stub READ_FLASH: a frame while streaming (an ack), and the sender. */
-void sim_stub_read_frame(struct sim_device *dev, const uint8_t *body, size_t len);
-void sim_stub_read_pump(struct sim_device *dev);
+/* sim-boot.c: resets, boot logs, loader state */
+void sim_loader_reset(struct sim_device *dev);
+void sim_reboot(struct sim_device *dev, enum sim_rst why, enum sim_boot boot);
+void sim_start_stub(struct sim_device *dev);
+/* Leave the loader for the app in flash without a reset (ROM FLASH_END(1)). */
+void sim_run_app(struct sim_device *dev);
+void sim_wdt_fire(struct sim_device *dev);
 
 #endif

@@ -1,0 +1,175 @@
+/*
+ * sim-wire.c — the simulated device's wire: the input and output queues,
+ * the log and event callbacks, SLIP frames and loader replies out, and
+ * the baud switch that waits for a reply to leave. Pure.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim-dev.h"
+#include "util.h"
+
+/* ---- queues ---- */
+
+void
+sim_buf_push(struct sim_buf *b, const uint8_t *data, size_t len)
+{
+	if (b->head > 0 && b->head + b->len + len > b->cap) {
+		memmove(b->data, b->data + b->head, b->len);
+		b->head = 0;
+	}
+	if (b->len + len > b->cap) {
+		size_t ncap = b->cap ? b->cap : 4096;
+
+		while (ncap < b->len + len)
+			ncap *= 2;
+		b->data = xrealloc(b->data, ncap);
+		b->cap = ncap;
+	}
+	memcpy(b->data + b->head + b->len, data, len);
+	b->len += len;
+}
+
+void
+sim_buf_drop(struct sim_buf *b, size_t n)
+{
+	if (n > b->len)
+		n = b->len;
+	b->head += n;
+	b->len -= n;
+	if (b->len == 0)
+		b->head = 0;
+}
+
+uint64_t
+sim_byte_ns(uint32_t baud)
+{
+	return 10 * SIM_NS_PER_SEC / (baud ? baud : 115200);
+}
+
+/* ---- logging and output ---- */
+
+void
+sim_log(struct sim_device *dev, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (dev->cfg.log_cb == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	dev->cfg.log_cb(line, dev->cfg.arg);
+}
+
+void
+sim_event(struct sim_device *dev, enum sim_event ev)
+{
+	if (dev->cfg.event_cb != NULL)
+		dev->cfg.event_cb(ev, dev->cfg.arg);
+}
+
+void
+sim_emit(struct sim_device *dev, const uint8_t *buf, size_t len)
+{
+	if (dev->state == SIM_STATE_DETACHED || dev->state == SIM_STATE_RESET)
+		return;
+	if (dev->out.len + len > SIM_OUT_MAX) {
+		/* Nobody reads the port: a UART just loses the bytes. */
+		dev->stats.out_dropped += len;
+		return;
+	}
+	if (dev->out.len == 0 && dev->out_wire < dev->now)
+		dev->out_wire = dev->now;	/* the line starts sending now */
+	sim_buf_push(&dev->out, buf, len);
+	dev->out_total += len;
+}
+
+void
+sim_emit_text(struct sim_device *dev, const char *s)
+{
+	sim_emit(dev, (const uint8_t *)s, strlen(s));
+}
+
+void
+sim_send_frame(struct sim_device *dev, const uint8_t *body, size_t len)
+{
+	uint8_t stackbuf[512], *enc;
+	size_t n;
+
+	enc = SLIP_ENCODED_MAX(len) <= sizeof(stackbuf) ? stackbuf :
+	    xmalloc(SLIP_ENCODED_MAX(len));
+	n = slip_encode(body, len, enc);
+	sim_emit(dev, enc, n);
+	if (enc != stackbuf)
+		free(enc);
+}
+
+void
+sim_reply(struct sim_device *dev, uint8_t op, uint32_t value, const uint8_t *data,
+    size_t len, uint8_t error)
+{
+	uint8_t payload[4200], body[4200 + ESP_HDR_LEN];
+	size_t n = 0, blen;
+	const char *name = esp_op_name(op);
+
+	if (len > sizeof(payload) - 4)
+		fatalx("sim_reply: %zu bytes", len);
+	if (len > 0)
+		memcpy(payload, data, len);
+	n = len;
+	if (dev->state == SIM_STATE_STUB) {
+		payload[n++] = error;
+		payload[n++] = 0;
+	} else {
+		payload[n++] = error ? 1 : 0;
+		payload[n++] = error;
+		payload[n++] = 0;
+		payload[n++] = 0;
+	}
+	blen = esp_response_build(op, value, payload, n, body);
+	sim_send_frame(dev, body, blen);
+	if (dev->cfg.verbose) {
+		if (error)
+			sim_log(dev, "< %s value 0x%08x error 0x%02x (%s)",
+			    name ? name : "?", value, error,
+			    esp_error_name(error) ? esp_error_name(error) : "?");
+		else
+			sim_log(dev, "< %s value 0x%08x ok%s", name ? name : "?",
+			    value, len ? " +data" : "");
+	}
+}
+
+/* ---- baud ---- */
+
+void
+sim_set_baud_after_reply(struct sim_device *dev, uint32_t baud)
+{
+	if (baud == 0)
+		return;
+	/* Input after the reply already comes at the new rate; output switches once the reply is out. */
+	dev->baud = baud;
+	dev->baud_next = baud;
+	dev->baud_switch_at = dev->out_total;
+	sim_log(dev, "baud rate now %u", baud);
+	sim_event(dev, SIM_EV_BAUD);
+}
+
+
+int
+sim_is_sync_payload(const struct esp_packet *pkt)
+{
+	static const uint8_t head[4] = { 0x07, 0x07, 0x12, 0x20 };
+	size_t i;
+
+	if (pkt->data_len != 36 || memcmp(pkt->data, head, 4) != 0)
+		return 0;
+	for (i = 4; i < 36; i++)
+		if (pkt->data[i] != 0x55)
+			return 0;
+	return 1;
+}
+
