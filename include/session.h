@@ -193,6 +193,22 @@ const char *session_chip_by_magic(uint32_t magic);
 /* Chip name for GET_SECURITY_INFO's chip id (esptool's IMAGE_CHIP_ID), or NULL. */
 const char *session_chip_by_id(uint32_t chip_id);
 
+/* The flasher stub a client uploaded. */
+enum session_stub {
+	SESSION_STUB_NONE,	/* none seen (ROM loader, or a stub already running) */
+	SESSION_STUB_LEGACY,	/* esptool's legacy stub ("v1"; esptool <= 5.2, --stub-version 1) */
+	SESSION_STUB_FLASHER,	/* esp-flasher-stub ("v2"; esptool >= 5.3, esptool-js >= 0.6) */
+};
+/*
+ * Which stub an uploaded image is, from its text segment (the one holding the
+ * entry point): esp-flasher-stub's text is over 5 KiB with the entry at least
+ * 0xD00 into it (0xE92..0x1524 in the released images), the legacy stub's entry
+ * at most 0xC94 in; on the ESP8266 (text in IRAM at 0x4010xxxx) the legacy text
+ * is about 8 KiB and esp-flasher-stub's over 10 KiB. Pure.
+ */
+enum session_stub session_stub_kind(uint32_t text_start, uint32_t text_len, uint32_t entry);
+const char *session_stub_name(enum session_stub k);	/* "legacy", "esp-flasher-stub", "none" */
+
 #define SESSION_MAGIC_REG	0x40001000	/* esptool's CHIP_DETECT_MAGIC_REG_ADDR */
 
 #endif

@@ -126,6 +126,32 @@ static const struct {
 	{ 28, "ESP32-H4" },
 };
 
+enum session_stub
+session_stub_kind(uint32_t text_start, uint32_t text_len, uint32_t entry)
+{
+	uint32_t entry_off = entry - text_start;
+
+	if (text_start >= 0x40100000 && text_start < 0x40110000)	/* ESP8266 IRAM */
+		return text_len >= 10 * 1024 ? SESSION_STUB_FLASHER : SESSION_STUB_LEGACY;
+	if (entry >= text_start && entry_off >= 0xD00 && text_len >= 5 * 1024)
+		return SESSION_STUB_FLASHER;
+	return SESSION_STUB_LEGACY;
+}
+
+const char *
+session_stub_name(enum session_stub k)
+{
+	switch (k) {
+	case SESSION_STUB_LEGACY:
+		return "legacy";
+	case SESSION_STUB_FLASHER:
+		return "esp-flasher-stub";
+	case SESSION_STUB_NONE:
+		break;
+	}
+	return "none";
+}
+
 const char *
 session_chip_by_magic(uint32_t magic)
 {

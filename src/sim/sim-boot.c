@@ -18,6 +18,14 @@ sim_loader_reset(struct sim_device *dev)
 	sim_flash_op_reset(dev);
 	memset(&dev->mem, 0, sizeof(dev->mem));
 	memset(&dev->rd, 0, sizeof(dev->rd));
+	sim_ram_clear(dev);
+	dev->stub_kind = SIM_STUB_LEGACY;
+	dev->stub2_pending = 0;
+	dev->stub2_fill = 0;
+	dev->rom_last_op = 0;
+	dev->rom_value = 0;
+	dev->rom_last_err = 0;
+	dev->rom_last_count = 0;
 	dev->nregs = 0;
 	dev->spi_status = 0;
 	dev->spi_flash_size = 0;

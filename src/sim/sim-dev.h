@@ -25,6 +25,17 @@
 #define SIM_WDT_GRACE_NS	(1000 * SIM_NS_PER_MS)	/* longest wait for a packet boundary */
 #define SIM_RTC_SLOW_HZ		136000	/* RTC slow clock (RC_SLOW): WDT config units */
 
+/* Where a chip's ROM differs from the ESP32-S3/C3 ROM the model starts from. */
+enum sim_quirk {
+	SIM_Q_ROM_STATUS2	= 1 << 0,	/* ROM replies carry 2 status bytes (ESP8266) */
+	SIM_Q_ROM_BEGIN_4W	= 1 << 1,	/* ROM FLASH_BEGIN takes 4 words only (ESP32, ESP8266) */
+	SIM_Q_ROM_ERASE_SIZE	= 1 << 2,	/* ROM FLASH_BEGIN erase-size bug (ESP8266, see rom.c) */
+	SIM_Q_ROM_BAUD_CAL	= 1 << 3,	/* ROM CHANGE_BAUDRATE uses its own XTAL estimate (ESP32) */
+	SIM_Q_BOOT_74880	= 1 << 4,	/* boot log at 74880 baud: noise at 115200 (ESP8266) */
+	SIM_Q_USB_OTG		= 1 << 5,	/* USB-OTG CDC: the port re-enumerates on reset (ESP32-S2) */
+	SIM_Q_NO_MAGIC_WORD	= 1 << 6,	/* 0x40001000 is no chip-detect word (chip id only) */
+};
+
 /* Fixed register read of a chip (eFuses, magic, ...). */
 struct sim_reg {
 	uint32_t addr;
@@ -39,6 +50,7 @@ struct sim_chip_info {
 	int has_security_info;		/* ROM answers GET_SECURITY_INFO */
 	uint32_t chip_id;		/* IMAGE_CHIP_ID in GET_SECURITY_INFO */
 	uint32_t api_version;
+	size_t security_info_len;	/* GET_SECURITY_INFO reply length (0 = 20) */
 	int usb_jtag;			/* has USB-Serial/JTAG */
 	/* SPI0/1 controller used by esptool's run_spiflash_command */
 	uint32_t spi_base, spi_usr, spi_usr1, spi_usr2, spi_w0;
@@ -60,6 +72,11 @@ struct sim_chip_info {
 	const char *rst_sw;		/* software reset (FLASH_END reboot, RUN_USER_CODE) */
 	const char *download_extra;	/* extra line before "waiting for download" */
 	const struct sim_reg *regs;	/* fixed reads, {0,0} terminated */
+	/* GPIO_STRAP: what the boot log's "boot:0x.." prints */
+	uint32_t gpio_strap_reg, strap_download, strap_spi;
+	/* ESP32 ROM baud calibration (SIM_Q_ROM_BAUD_CAL): where esptool reads it */
+	uint32_t rtccalicfg1, efuse_ck8m;
+	unsigned quirks;		/* SIM_Q_* */
 };
 
 /* Reset causes, for the boot log. */
@@ -86,6 +103,7 @@ struct sim_flash_op {
 	uint32_t remaining;		/* stub: bytes still to write */
 	uint32_t remaining_comp;	/* stub deflate: compressed bytes announced */
 	uint8_t last_error;		/* stub: reported with the next ack */
+	uint32_t erase_next, erase_end;	/* esp-flasher-stub: erased lazily up to the writes */
 	int zinit;
 	int zdone;
 	z_stream zs;
@@ -100,10 +118,32 @@ struct sim_mem_op {
 
 struct sim_read_op {
 	int active;			/* stub READ_FLASH streaming */
+	int flasher;			/* esp-flasher-stub: a failed read ends without the digest */
 	uint32_t addr, len, block, max_inflight;
 	uint32_t sent, acked;
 	struct sim_md5 md5;
 };
+
+/* RAM the host uploaded with MEM_DATA (READ_REG reads it back; the stub is recognised by it). */
+#define SIM_RAM_SEGS		8
+#define SIM_RAM_SEG_MAX		(64 * 1024)
+struct sim_ram_seg {
+	uint32_t addr, len;		/* as MEM_BEGIN announced it */
+	uint32_t filled;		/* bytes stored so far */
+	uint8_t *data;
+};
+
+/* Which flasher stub runs (told apart by the uploaded image, see sim_stub_kind()). */
+enum sim_stub_kind {
+	SIM_STUB_LEGACY,		/* esptool's legacy stub ("v1") */
+	SIM_STUB_FLASHER,		/* esp-flasher-stub ("v2", esptool >= 5.3 default) */
+};
+
+/* Flash timing with --pace (datasheet typicals of a 3.3 V SPI NOR, e.g. GD25Q32/XM25QH32). */
+#define SIM_T_SECTOR_ERASE_NS	(45 * SIM_NS_PER_MS)	/* 4 KiB sector erase */
+#define SIM_T_BLOCK_ERASE_NS	(150 * SIM_NS_PER_MS)	/* 64 KiB block erase */
+#define SIM_T_PAGE_PROG_NS	(400 * 1000ULL)		/* 256-byte page program */
+#define SIM_STUB2_BUF		(32 * 1024)		/* esp-flasher-stub's inflate window */
 
 struct sim_device {
 	struct sim_config cfg;
@@ -151,6 +191,20 @@ struct sim_device {
 	struct sim_mem_op mem;
 	struct sim_read_op rd;
 	uint32_t spi_flash_size;	/* from SPI_SET_PARAMS (0 = not set) */
+	struct sim_ram_seg ram[SIM_RAM_SEGS];
+	size_t nram;
+	enum sim_stub_kind stub_kind;
+
+	/* ROM reply registers: a reply reuses what the previous one left */
+	uint8_t rom_last_op;		/* op of the previous reply */
+	uint32_t rom_value;		/* its value word (READ_REG and SYNC set it) */
+	uint8_t rom_last_err;		/* status byte 2: the last error stays */
+	int rom_last_count;		/* how many times it was sent (8 after SYNC) */
+
+	/* esp-flasher-stub */
+	uint8_t stub2_pending;		/* a post-process failed: the next command gets this */
+	uint8_t *stub2_buf;		/* inflated bytes not yet written */
+	size_t stub2_fill;
 
 	/* app mode */
 	uint64_t app_next;		/* next heartbeat line */
@@ -172,6 +226,8 @@ void sim_emit_text(struct sim_device *dev, const char *s);
 void sim_send_frame(struct sim_device *dev, const uint8_t *body, size_t len);
 /* A response: data then the status (ROM: 4 bytes status,error,0,0; stub: 2 bytes error,0). */
 void sim_reply(struct sim_device *dev, uint8_t op, uint32_t value, const uint8_t *data, size_t len, uint8_t error);
+void sim_reply_raw(struct sim_device *dev, uint8_t op, uint32_t value, const uint8_t *data,
+    size_t len, uint8_t status, uint8_t error);
 void sim_set_baud_after_reply(struct sim_device *dev, uint32_t baud);
 int sim_is_sync_payload(const struct esp_packet *pkt);
 
@@ -179,6 +235,11 @@ int sim_is_sync_payload(const struct esp_packet *pkt);
 uint32_t sim_reg_read(struct sim_device *dev, uint32_t addr);
 void sim_reg_write(struct sim_device *dev, uint32_t addr, uint32_t value, uint32_t mask);
 void sim_wdt_arm(struct sim_device *dev, uint64_t timeout, const char *why);
+/* GET_SECURITY_INFO's answer: its length, or 0 when the chip has none. */
+size_t sim_security_info(const struct sim_device *dev, uint8_t si[20]);
+
+/* Busy for `ns` (with --pace): what is sent next leaves that much later. */
+void sim_busy(struct sim_device *dev, uint64_t ns);
 
 /* sim-flash.c: flash access: 0, or -1 when the range leaves the flash */
 uint32_t sim_flash_id(const struct sim_device *dev);
@@ -188,6 +249,16 @@ int sim_flash_md5(struct sim_device *dev, uint32_t addr, uint32_t len, uint8_t d
 /* Inflate `len` compressed bytes into flash at fl->next_write; 0, or -1 on a zlib error. */
 int sim_flash_inflate(struct sim_device *dev, const uint8_t *data, size_t len, int limit_by_remaining);
 void sim_flash_op_reset(struct sim_device *dev);
+/* Datasheet time to erase [addr, addr+len) in 64 KiB blocks where aligned, else sectors. */
+uint64_t sim_flash_erase_ns(uint32_t addr, uint32_t len);
+uint64_t sim_flash_prog_ns(uint32_t len);
+/* RAM uploaded by MEM_DATA: store, read a word (0 when none), forget. */
+void sim_ram_begin(struct sim_device *dev, uint32_t addr, uint32_t len);
+void sim_ram_store(struct sim_device *dev, uint32_t addr, const uint8_t *data, uint32_t len);
+int sim_ram_read(const struct sim_device *dev, uint32_t addr, uint32_t *value);
+void sim_ram_clear(struct sim_device *dev);
+/* The stub an upload is, from the segment holding the entry point. */
+enum sim_stub_kind sim_stub_kind(const struct sim_device *dev, uint32_t entry);
 
 /* sim-boot.c: resets, boot logs, loader state */
 void sim_loader_reset(struct sim_device *dev);

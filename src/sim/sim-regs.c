@@ -46,8 +46,9 @@ sim_reg_read(struct sim_device *dev, uint32_t addr)
 {
 	const struct sim_chip_info *ci = dev->chip;
 	const struct sim_reg *r;
+	uint32_t v;
 
-	if (addr == 0x40001000)
+	if (addr == 0x40001000 && !(ci->quirks & SIM_Q_NO_MAGIC_WORD))
 		return ci->magic;
 	if (ci->uartdev_buf_no != 0 && addr == ci->uartdev_buf_no)
 		return dev->cfg.transport == SIM_TRANSPORT_USB_JTAG ?
@@ -56,8 +57,12 @@ sim_reg_read(struct sim_device *dev, uint32_t addr)
 		return (uint32_t)(ci->xtal_hz / (dev->baud ? dev->baud : 115200));
 	if (addr == ci->spi_base)
 		return 0;	/* SPI_CMD: the user command has completed */
+	if (ci->gpio_strap_reg != 0 && addr == ci->gpio_strap_reg)
+		return dev->strap_boot == SIM_BOOT_DOWNLOAD ? ci->strap_download : ci->strap_spi;
 	if ((r = sim_reg_find(dev, addr)) != NULL)
 		return r->value;
+	if (sim_ram_read(dev, addr, &v))
+		return v;	/* what MEM_DATA put there */
 	for (r = ci->regs; r->addr != 0; r++)
 		if (r->addr == addr)
 			return r->value;
@@ -158,3 +163,16 @@ sim_reg_write(struct sim_device *dev, uint32_t addr, uint32_t value, uint32_t ma
 		sim_spi_command(dev);
 }
 
+
+size_t
+sim_security_info(const struct sim_device *dev, uint8_t si[20])
+{
+	if (!dev->chip->has_security_info)
+		return 0;
+	memset(si, 0, 20);
+	/* flags, flash_crypt_cnt, 7 key purposes: all clear; then chip id, api version */
+	put_le32(si + 12, dev->chip->chip_id);
+	put_le32(si + 16, dev->chip->api_version);
+	/* The ESP32-S2 ROM stops after the key purposes (12 bytes). */
+	return dev->chip->security_info_len ? dev->chip->security_info_len : 20;
+}

@@ -108,9 +108,14 @@ sim_send_frame(struct sim_device *dev, const uint8_t *body, size_t len)
 		free(enc);
 }
 
+/*
+ * Build and send one reply. The ROM's status is (status, error[, 0, 0]);
+ * its error byte keeps the last error a later success does not clear.
+ * The stubs send (error, 0).
+ */
 void
-sim_reply(struct sim_device *dev, uint8_t op, uint32_t value, const uint8_t *data,
-    size_t len, uint8_t error)
+sim_reply_raw(struct sim_device *dev, uint8_t op, uint32_t value, const uint8_t *data,
+    size_t len, uint8_t status, uint8_t error)
 {
 	uint8_t payload[4200], body[4200 + ESP_HDR_LEN];
 	size_t n = 0, blen;
@@ -125,15 +130,17 @@ sim_reply(struct sim_device *dev, uint8_t op, uint32_t value, const uint8_t *dat
 		payload[n++] = error;
 		payload[n++] = 0;
 	} else {
-		payload[n++] = error ? 1 : 0;
+		payload[n++] = status;
 		payload[n++] = error;
-		payload[n++] = 0;
-		payload[n++] = 0;
+		if (!(dev->chip->quirks & SIM_Q_ROM_STATUS2)) {
+			payload[n++] = 0;
+			payload[n++] = 0;
+		}
 	}
 	blen = esp_response_build(op, value, payload, n, body);
 	sim_send_frame(dev, body, blen);
 	if (dev->cfg.verbose) {
-		if (error)
+		if (status || (dev->state == SIM_STATE_STUB && error))
 			sim_log(dev, "< %s value 0x%08x error 0x%02x (%s)",
 			    name ? name : "?", value, error,
 			    esp_error_name(error) ? esp_error_name(error) : "?");
@@ -141,6 +148,33 @@ sim_reply(struct sim_device *dev, uint8_t op, uint32_t value, const uint8_t *dat
 			sim_log(dev, "< %s value 0x%08x ok%s", name ? name : "?",
 			    value, len ? " +data" : "");
 	}
+}
+
+void
+sim_reply(struct sim_device *dev, uint8_t op, uint32_t value, const uint8_t *data,
+    size_t len, uint8_t error)
+{
+	if (dev->state == SIM_STATE_STUB) {
+		sim_reply_raw(dev, op, value, data, len, 0, error);
+		return;
+	}
+	/* ROM: the value word and the error byte are registers a reply leaves behind. */
+	if (error)
+		dev->rom_last_err = error;
+	dev->rom_value = value;
+	dev->rom_last_op = op;
+	dev->rom_last_count = 1;
+	sim_reply_raw(dev, op, value, data, len, error ? 1 : 0, dev->rom_last_err);
+}
+
+void
+sim_busy(struct sim_device *dev, uint64_t ns)
+{
+	if (!dev->cfg.pace || ns == 0)
+		return;
+	if (dev->out_wire < dev->now)
+		dev->out_wire = dev->now;
+	dev->out_wire += ns;
 }
 
 /* ---- baud ---- */

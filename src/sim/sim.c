@@ -43,9 +43,20 @@ sim_frame(struct sim_device *dev, const uint8_t *body, size_t len)
 		return;
 	}
 	r = esp_packet_parse(body, len, &pkt);
+	if (dev->state == SIM_STATE_STUB && dev->stub_kind == SIM_STUB_FLASHER &&
+	    r != ESP_ERR_SHORT && (r == ESP_ERR_DIR || pkt.dir != ESP_DIR_COMMAND ||
+	    r == ESP_ERR_LENGTH)) {
+		/* esp-flasher-stub answers a bad header: C3 for the direction, C0 for the length. */
+		dev->stats.bad_frames++;
+		sim_log(dev, "esp-flasher-stub: %zu-byte frame: %s", len,
+		    r < 0 ? esp_parse_error(r) : "a response");
+		sim_stub2_bad_frame(dev, body[1], r == ESP_ERR_LENGTH ? ESP_STUB_BAD_DATA_LEN :
+		    ESP_STUB_INVALID_COMMAND);
+		return;
+	}
 	if (r == ESP_ERR_SHORT || r == ESP_ERR_DIR ||
-	    (r == 0 && pkt.dir != ESP_DIR_COMMAND)) {
-		/* The loaders drop frames that are no command, silently. */
+	    (r == 0 && pkt.dir != ESP_DIR_COMMAND && dev->state == SIM_STATE_STUB)) {
+		/* The legacy stub drops frames that are no command, silently; so does the ROM a short one. */
 		dev->stats.bad_frames++;
 		sim_log(dev, "dropped a %zu-byte frame that is no command (%s)", len,
 		    r < 0 ? esp_parse_error(r) : "a response");
@@ -59,7 +70,7 @@ sim_frame(struct sim_device *dev, const uint8_t *body, size_t len)
 		if (dev->state == SIM_STATE_STUB)
 			sim_reply(dev, pkt.op, 0, NULL, 0, ESP_STUB_BAD_DATA_LEN);
 		else
-			sim_reply(dev, pkt.op, 0, NULL, 0, ESP_ROM_INVALID_MESSAGE);
+			sim_reply(dev, pkt.op, dev->rom_value, NULL, 0, ESP_ROM_INVALID_MESSAGE);
 		return;
 	}
 	dev->stats.commands++;
@@ -80,10 +91,12 @@ sim_frame(struct sim_device *dev, const uint8_t *body, size_t len)
 		else
 			sim_log(dev, "> %s (0x%02x) len %u", name ? name : "?", pkt.op, pkt.len);
 	}
-	if (dev->state == SIM_STATE_STUB)
-		sim_stub_command(dev, &pkt);
-	else
+	if (dev->state == SIM_STATE_ROM)
 		sim_rom_command(dev, &pkt);
+	else if (dev->stub_kind == SIM_STUB_FLASHER)
+		sim_stub2_command(dev, &pkt);
+	else
+		sim_stub_command(dev, &pkt);
 }
 
 static void
@@ -219,6 +232,8 @@ sim_device_free(struct sim_device *dev)
 	if (dev == NULL)
 		return;
 	sim_flash_op_reset(dev);
+	sim_ram_clear(dev);
+	free(dev->stub2_buf);
 	slip_decoder_free(dev->dec);
 	free(dev->in.data);
 	free(dev->out.data);
