@@ -10,6 +10,8 @@
 #include "sim-dev.h"
 #include "util.h"
 
+static void sim_usb_detach(struct sim_device *dev, enum sim_rst why, enum sim_boot boot);
+
 /* ---- boot ---- */
 
 void
@@ -96,6 +98,29 @@ sim_app_boot_log(struct sim_device *dev)
 	    "I (45) boot: Loaded app from partition at offset 0x10000\r\n");
 }
 
+/* The ESP8266 ROM's SPI boot: the segments of an image in flash, at 74880 baud. */
+static void
+sim_app_boot_log_8266(struct sim_device *dev)
+{
+	const uint8_t *img = dev->cfg.flash;
+	char line[128];
+	uint32_t off = 8, i, nseg;
+
+	dev->app_valid = img[0] == 0xE9;
+	if (!dev->app_valid)
+		return;	/* an erased flash: the ROM says nothing more */
+	nseg = img[1] > 16 ? 16 : img[1];
+	for (i = 0; i < nseg && (uint64_t)off + 8 <= dev->cfg.flash_size; i++) {
+		uint32_t a = le32(img + off), l = le32(img + off + 4);
+
+		snprintf(line, sizeof(line), "load 0x%08x, len %u, room 16 \r\n", a, l);
+		sim_emit_text_at(dev, line, SIM_ESP8266_BOOT_BAUD);
+		off += 8 + l;
+		if (off > 0x100000)
+			break;
+	}
+}
+
 static void
 sim_boot(struct sim_device *dev, enum sim_rst why, enum sim_boot boot)
 {
@@ -121,16 +146,25 @@ sim_boot(struct sim_device *dev, enum sim_rst why, enum sim_boot boot)
 	if (boot == SIM_BOOT_SPI)
 		dev->wdt_armed = 0;	/* the app feeds (or configures) its own */
 
-	sim_emit_text(dev, ci->banner);
-	snprintf(line, sizeof(line), "%s,%s\r\n", sim_rst_text(dev, why),
-	    boot == SIM_BOOT_DOWNLOAD ? ci->boot_download : ci->boot_spi);
-	sim_emit_text(dev, line);
-	if (boot == SIM_BOOT_DOWNLOAD) {
-		if (ci->download_extra != NULL)
-			sim_emit_text(dev, ci->download_extra);
-		sim_emit_text(dev, "waiting for download\r\n");
-	} else
-		sim_app_boot_log(dev);
+	if (ci->quirks & SIM_Q_BOOT_74880) {
+		/* ESP8266: one line at 74880 baud (26 MHz crystal), nothing more in download mode */
+		snprintf(line, sizeof(line), "%s%s, %s\r\n\r\n", ci->banner, sim_rst_text(dev, why),
+		    boot == SIM_BOOT_DOWNLOAD ? ci->boot_download : ci->boot_spi);
+		sim_emit_text_at(dev, line, SIM_ESP8266_BOOT_BAUD);
+		if (boot == SIM_BOOT_SPI)
+			sim_app_boot_log_8266(dev);
+	} else {
+		sim_emit_text(dev, ci->banner);
+		snprintf(line, sizeof(line), "%s,%s\r\n", sim_rst_text(dev, why),
+		    boot == SIM_BOOT_DOWNLOAD ? ci->boot_download : ci->boot_spi);
+		sim_emit_text(dev, line);
+		if (boot == SIM_BOOT_DOWNLOAD) {
+			if (ci->download_extra != NULL)
+				sim_emit_text(dev, ci->download_extra);
+			sim_emit_text(dev, "waiting for download\r\n");
+		} else
+			sim_app_boot_log(dev);
+	}
 	sim_log(dev, "boot: %s, %s", sim_rst_text(dev, why),
 	    boot == SIM_BOOT_DOWNLOAD ? "download mode" : "SPI boot");
 	sim_event(dev, SIM_EV_RESET);
@@ -197,10 +231,15 @@ sim_device_set_lines(struct sim_device *dev, int dtr, int rts, uint64_t now)
 			sim_buf_drop(&dev->in, dev->in.len);
 			sim_log(dev, "USB-Serial/JTAG: core reset asserted");
 		} else if (!rts && dev->usb_in_reset) {
+			enum sim_boot boot = dev->usb_dl_latch ? SIM_BOOT_DOWNLOAD : SIM_BOOT_SPI;
+
 			dev->usb_in_reset = 0;
-			sim_boot(dev, SIM_RST_USB, dev->usb_dl_latch ?
-			    SIM_BOOT_DOWNLOAD : SIM_BOOT_SPI);
 			dev->usb_dl_latch = 0;
+			if (dev->cfg.transport == SIM_TRANSPORT_USB_OTG) {
+				/* The ROM's CDC device goes with the reset and enumerates anew. */
+				sim_usb_detach(dev, SIM_RST_USB, boot);
+			} else
+				sim_boot(dev, SIM_RST_USB, boot);
 		} else if (!dtr && !rts)
 			dev->usb_dl_latch = 0;
 	}
@@ -209,18 +248,30 @@ sim_device_set_lines(struct sim_device *dev, int dtr, int rts, uint64_t now)
 	sim_device_tick(dev, now);
 }
 
+/* The chip reset while on USB: the device leaves the bus; it boots when the host is back. */
+static void
+sim_usb_detach(struct sim_device *dev, enum sim_rst why, enum sim_boot boot)
+{
+	sim_loader_reset(dev);
+	dev->state = SIM_STATE_DETACHED;
+	dev->attach_rst = why;
+	dev->attach_boot = boot;
+	if (why != SIM_RST_SW)
+		dev->strap_boot = boot;
+	sim_log(dev, "%s device detached by the reset", dev->cfg.transport == SIM_TRANSPORT_USB_OTG ?
+	    "USB-OTG CDC" : "USB-Serial/JTAG");
+	sim_event(dev, SIM_EV_DETACH);
+}
+
 void
 sim_wdt_fire(struct sim_device *dev)
 {
 	dev->wdt_armed = 0;
 	dev->stats.wdt_fires++;
 	sim_log(dev, "RTC watchdog fired: chip reset (RTCWDT_RTC_RST)");
-	if (dev->cfg.transport == SIM_TRANSPORT_USB_JTAG) {
+	if (dev->cfg.transport != SIM_TRANSPORT_UART) {
 		/* Replies already on their way still reach the host; nothing new will. */
-		sim_loader_reset(dev);
-		dev->state = SIM_STATE_DETACHED;
-		sim_log(dev, "USB-Serial/JTAG device detached by the reset");
-		sim_event(dev, SIM_EV_DETACH);
+		sim_usb_detach(dev, SIM_RST_RTCWDT, SIM_BOOT_SPI);
 		return;
 	}
 	sim_boot(dev, SIM_RST_RTCWDT, SIM_BOOT_SPI);
@@ -235,7 +286,7 @@ sim_device_usb_attach(struct sim_device *dev, uint64_t now)
 		return;
 	dev->out_wire = now;
 	dev->state = SIM_STATE_RESET;
-	sim_boot(dev, SIM_RST_RTCWDT, SIM_BOOT_SPI);
+	sim_boot(dev, dev->attach_rst, dev->attach_boot);
 }
 
 void

@@ -23,6 +23,7 @@
 #define SIM_EN_RC_NS		(2 * SIM_NS_PER_MS)	/* EN rise time: IO0 sampled then */
 #define SIM_APP_TICK_NS		(1000 * SIM_NS_PER_MS)	/* app heartbeat / invalid-header loop */
 #define SIM_WDT_GRACE_NS	(1000 * SIM_NS_PER_MS)	/* longest wait for a packet boundary */
+#define SIM_ESP8266_BOOT_BAUD	74880	/* the ESP8266 ROM prints at 74880 (26 MHz crystal) */
 #define SIM_RTC_SLOW_HZ		136000	/* RTC slow clock (RC_SLOW): WDT config units */
 
 /* Where a chip's ROM differs from the ESP32-S3/C3 ROM the model starts from. */
@@ -34,6 +35,7 @@ enum sim_quirk {
 	SIM_Q_BOOT_74880	= 1 << 4,	/* boot log at 74880 baud: noise at 115200 (ESP8266) */
 	SIM_Q_USB_OTG		= 1 << 5,	/* USB-OTG CDC: the port re-enumerates on reset (ESP32-S2) */
 	SIM_Q_NO_MAGIC_WORD	= 1 << 6,	/* 0x40001000 is no chip-detect word (chip id only) */
+	SIM_Q_ROM_BASIC_OPS	= 1 << 7,	/* ROM knows 0x02..0x0A only (ESP8266) */
 };
 
 /* Fixed register read of a chip (eFuses, magic, ...). */
@@ -52,15 +54,17 @@ struct sim_chip_info {
 	uint32_t api_version;
 	size_t security_info_len;	/* GET_SECURITY_INFO reply length (0 = 20) */
 	int usb_jtag;			/* has USB-Serial/JTAG */
+	int usb_otg;			/* has USB-OTG (CDC-ACM in the ROM) */
 	/* SPI0/1 controller used by esptool's run_spiflash_command */
 	uint32_t spi_base, spi_usr, spi_usr1, spi_usr2, spi_w0;
 	uint32_t uart_clkdiv_reg;
 	uint32_t xtal_hz;
 	uint32_t uartdev_buf_no;	/* 0 when the ROM has no such variable */
 	uint32_t uartdev_usb_jtag;	/* its value over USB-Serial/JTAG */
+	uint32_t uartdev_usb_otg;	/* its value over USB-OTG */
 	/* RTC watchdog (0 = not modelled) */
 	uint32_t wdt_wprotect, wdt_config0, wdt_config1;
-	uint32_t swd_wprotect, swd_conf;
+	uint32_t swd_wprotect, swd_conf, swd_key;
 	uint32_t bootloader_offset;	/* where the 2nd stage bootloader lives in flash */
 	/* boot log pieces */
 	const char *banner;		/* printed first after every reset */
@@ -172,6 +176,8 @@ struct sim_device {
 	uint64_t boot_at;		/* UART: EN rose, sample IO0 then (0 = none) */
 	int usb_dl_latch;		/* USB-Serial/JTAG: DTR=1,RTS=0 seen */
 	int usb_in_reset;
+	enum sim_rst attach_rst;	/* USB: how it boots when the host side is back */
+	enum sim_boot attach_boot;
 	enum sim_boot first_boot;
 	enum sim_boot strap_boot;	/* latched at the last chip reset; a software reset reuses it */
 
@@ -223,6 +229,10 @@ void sim_log(struct sim_device *dev, const char *fmt, ...) __attribute__((format
 void sim_event(struct sim_device *dev, enum sim_event ev);
 void sim_emit(struct sim_device *dev, const uint8_t *buf, size_t len);
 void sim_emit_text(struct sim_device *dev, const char *s);
+/* Text the chip sends at tx_baud, as the host's UART at the device baud reads it. */
+void sim_emit_text_at(struct sim_device *dev, const char *s, uint32_t tx_baud);
+size_t sim_uart_resample(const uint8_t *in, size_t n, uint32_t tx_baud, uint32_t rx_baud,
+    uint8_t *out, size_t outmax);
 void sim_send_frame(struct sim_device *dev, const uint8_t *body, size_t len);
 /* A response: data then the status (ROM: 4 bytes status,error,0,0; stub: 2 bytes error,0). */
 void sim_reply(struct sim_device *dev, uint8_t op, uint32_t value, const uint8_t *data, size_t len, uint8_t error);

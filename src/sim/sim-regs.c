@@ -51,8 +51,8 @@ sim_reg_read(struct sim_device *dev, uint32_t addr)
 	if (addr == 0x40001000 && !(ci->quirks & SIM_Q_NO_MAGIC_WORD))
 		return ci->magic;
 	if (ci->uartdev_buf_no != 0 && addr == ci->uartdev_buf_no)
-		return dev->cfg.transport == SIM_TRANSPORT_USB_JTAG ?
-		    ci->uartdev_usb_jtag : 0;
+		return dev->cfg.transport == SIM_TRANSPORT_USB_JTAG ? ci->uartdev_usb_jtag :
+		    dev->cfg.transport == SIM_TRANSPORT_USB_OTG ? ci->uartdev_usb_otg : 0;
 	if (addr == ci->uart_clkdiv_reg)
 		return (uint32_t)(ci->xtal_hz / (dev->baud ? dev->baud : 115200));
 	if (addr == ci->spi_base)
@@ -151,7 +151,7 @@ sim_reg_write(struct sim_device *dev, uint32_t addr, uint32_t value, uint32_t ma
 			sim_log(dev, "RTC watchdog disabled by the host");
 		}
 	} else if (ci->swd_wprotect != 0 && addr == ci->swd_wprotect) {
-		dev->swd_unlocked = v == 0x8F1D312A;
+		dev->swd_unlocked = v == ci->swd_key;
 	} else if (ci->swd_conf != 0 && addr == ci->swd_conf) {
 		if (!dev->swd_unlocked) {
 			sim_log(dev, "RTC_CNTL_SWD_CONF write ignored: write-protected");

@@ -94,6 +94,62 @@ sim_emit_text(struct sim_device *dev, const char *s)
 	sim_emit(dev, (const uint8_t *)s, strlen(s));
 }
 
+/*
+ * What a UART receiving at rx_baud makes of bytes sent at tx_baud (8N1):
+ * it waits for a falling edge, samples each bit in the middle of its own
+ * bit time, and a byte whose stop bit reads low is a framing error, read
+ * as 0x00 (termios without IGNPAR/PARMRK). Time is in units of
+ * 1/(tx_baud * rx_baud) s so everything stays an integer. Returns the
+ * number of bytes written to out (at most outmax).
+ */
+size_t
+sim_uart_resample(const uint8_t *in, size_t n, uint32_t tx_baud, uint32_t rx_baud,
+    uint8_t *out, size_t outmax)
+{
+	uint64_t tbit = rx_baud, rbit = tx_baud;	/* one tx bit, one rx bit */
+	uint64_t nbits = (uint64_t)n * 10, t = 0;
+	size_t o = 0;
+
+#define LEVEL(k) ((k) >= nbits ? 1 : (k) % 10 == 0 ? 0 : (k) % 10 == 9 ? 1 : \
+	    (in[(k) / 10] >> ((k) % 10 - 1)) & 1)
+	while (o < outmax) {
+		uint64_t k = (t + tbit - 1) / tbit, edge;
+		uint8_t byte = 0;
+		int i;
+
+		/* the next high-to-low transition at or after t */
+		if (k == 0)
+			k = 1;
+		while (k < nbits && !(LEVEL(k) == 0 && LEVEL(k - 1) == 1))
+			k++;
+		if (k >= nbits)
+			break;
+		edge = k * tbit;
+		for (i = 0; i < 8; i++)
+			byte |= (uint8_t)(LEVEL((edge + rbit * (uint64_t)(2 * i + 3) / 2) / tbit) << i);
+		if (!LEVEL((edge + rbit * 19 / 2) / tbit))
+			byte = 0;	/* framing error */
+		out[o++] = byte;
+		t = edge + rbit * 19 / 2;
+	}
+#undef LEVEL
+	return o;
+}
+
+void
+sim_emit_text_at(struct sim_device *dev, const char *s, uint32_t tx_baud)
+{
+	size_t n = strlen(s);
+	uint8_t buf[1024];
+
+	if (tx_baud == dev->baud || n > sizeof(buf) / 2) {
+		sim_emit(dev, (const uint8_t *)s, n);
+		return;
+	}
+	n = sim_uart_resample((const uint8_t *)s, n, tx_baud, dev->baud, buf, sizeof(buf));
+	sim_emit(dev, buf, n);
+}
+
 void
 sim_send_frame(struct sim_device *dev, const uint8_t *body, size_t len)
 {

@@ -211,6 +211,11 @@ sim_device_new(const struct sim_config *cfg, uint64_t now, const char **why)
 			*why = "this chip has no USB-Serial/JTAG (use --transport uart)";
 		return NULL;
 	}
+	if (cfg->transport == SIM_TRANSPORT_USB_OTG && !ci->usb_otg) {
+		if (why != NULL)
+			*why = "this chip's ROM has no USB-OTG console (use --transport uart)";
+		return NULL;
+	}
 	dev = xcalloc(1, sizeof(*dev));
 	dev->cfg = *cfg;
 	if (dev->cfg.baud == 0)
@@ -221,7 +226,7 @@ sim_device_new(const struct sim_config *cfg, uint64_t now, const char **why)
 	dev->strap_boot = cfg->boot;
 	dev->baud = dev->cfg.baud;
 	dev->dec = slip_decoder_new(0, sim_dec_cb, dev);
-	sim_reboot(dev, cfg->transport == SIM_TRANSPORT_USB_JTAG ? SIM_RST_USB :
+	sim_reboot(dev, cfg->transport != SIM_TRANSPORT_UART ? SIM_RST_USB :
 	    SIM_RST_POWERON, cfg->boot);
 	return dev;
 }

@@ -32,6 +32,8 @@ static const struct {
 	{ SIM_CHIP_ESP32, 0x00F01D83 },
 	{ SIM_CHIP_ESP32S3, 0x00000009 },
 	{ SIM_CHIP_ESP32C3, 0x1B31506F },
+	{ SIM_CHIP_ESP32S2, 0x000007C6 },
+	{ SIM_CHIP_ESP32C6, 0x2CE0806F },
 };
 
 START_TEST(test_md5_vectors)
@@ -467,9 +469,11 @@ END_TEST
 START_TEST(test_download_boot_log)
 {
 	static const char *const want[] = {
-		"rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n",
+		"ets Jul 29 2019 12:21:46\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n",
 		"ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\nrst:0x1 (POWERON),boot:0x0 (DOWNLOAD(USB/UART0))\r\nwaiting for download\r\n",
 		"rst:0x1 (POWERON),boot:0x4 (DOWNLOAD(USB/UART0/1))\r\n",
+		"ESP-ROM:esp32s2-rc4-20191025\r\nBuild:Oct 25 2019\r\nrst:0x1 (POWERON),boot:0x0 (DOWNLOAD(USB/UART0/1))\r\nwaiting for download\r\n",
+		"ESP-ROM:esp32c6-20220919\r\nBuild:Sep 19 2022\r\nrst:0x1 (POWERON),boot:0x4 (DOWNLOAD(USB/UART/SDIO_REI_FEO))\r\n",
 	};
 	struct h *h = h_new_cfg(chips[_i].chip, SIM_TRANSPORT_UART, SIM_BOOT_DOWNLOAD, 0, 0);
 
