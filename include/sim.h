@@ -159,6 +159,14 @@ const char *sim_chip_names(void);
 const char *sim_state_name(enum sim_state st);
 
 /*
+ * What a UART receiving at rx_baud reads of bytes sent at tx_baud (8N1;
+ * a framing error reads as 0x00): the ESP8266's 74880-baud boot text as a
+ * host at 115200 sees it. Pure. Returns the bytes written to out.
+ */
+size_t sim_uart_resample(const uint8_t *in, size_t n, uint32_t tx_baud, uint32_t rx_baud,
+    uint8_t *out, size_t outmax);
+
+/*
  * MD5 as the loader and stub report it (RFC 1321). Pure; used by the device
  * model and by tests.
  */

@@ -411,7 +411,8 @@ sim_rom_change_baud(struct sim_device *dev, const struct esp_packet *pkt)
 void
 sim_rom_command(struct sim_device *dev, const struct esp_packet *pkt)
 {
-	if (pkt->dir != ESP_DIR_COMMAND) {
+	if (pkt->dir != ESP_DIR_COMMAND ||
+	    ((dev->chip->quirks & SIM_Q_ROM_BASIC_OPS) && pkt->op > ESP_OP_READ_REG)) {
 		sim_rom_unsupported(dev, pkt);
 		return;
 	}

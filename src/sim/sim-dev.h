@@ -231,8 +231,7 @@ void sim_emit(struct sim_device *dev, const uint8_t *buf, size_t len);
 void sim_emit_text(struct sim_device *dev, const char *s);
 /* Text the chip sends at tx_baud, as the host's UART at the device baud reads it. */
 void sim_emit_text_at(struct sim_device *dev, const char *s, uint32_t tx_baud);
-size_t sim_uart_resample(const uint8_t *in, size_t n, uint32_t tx_baud, uint32_t rx_baud,
-    uint8_t *out, size_t outmax);
+
 void sim_send_frame(struct sim_device *dev, const uint8_t *body, size_t len);
 /* A response: data then the status (ROM: 4 bytes status,error,0,0; stub: 2 bytes error,0). */
 void sim_reply(struct sim_device *dev, uint8_t op, uint32_t value, const uint8_t *data, size_t len, uint8_t error);

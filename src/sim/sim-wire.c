@@ -117,10 +117,8 @@ sim_uart_resample(const uint8_t *in, size_t n, uint32_t tx_baud, uint32_t rx_bau
 		uint8_t byte = 0;
 		int i;
 
-		/* the next high-to-low transition at or after t */
-		if (k == 0)
-			k = 1;
-		while (k < nbits && !(LEVEL(k) == 0 && LEVEL(k - 1) == 1))
+		/* the next high-to-low transition at or after t (the line idles high before) */
+		while (k < nbits && !(LEVEL(k) == 0 && (k == 0 || LEVEL(k - 1) == 1)))
 			k++;
 		if (k >= nbits)
 			break;
