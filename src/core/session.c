@@ -1222,6 +1222,8 @@ session_frame(struct session *s, enum session_dir dir, const uint8_t *body, size
 			session_text(s, "stub running (OHAI)");
 		session_init_event(s, &ev, SESSION_EV_STUB_START, dir, now);
 		session_emit(s, &ev);
+		if (s->uploaded != SESSION_STUB_NONE)
+			session_note(s, dir, now, "flasher stub: %s", session_stub_name(s->uploaded));
 		session_set_phase(s, SESSION_PHASE_STUB_RUNNING, dir, now, "OHAI");
 		return;
 	}
