@@ -126,6 +126,13 @@ struct esp_data_header {
 int esp_data_header_parse(const struct esp_packet *cmd, struct esp_data_header *out);
 
 /*
+ * Length (2 or 4) of a response's status field when nothing else tells it
+ * (no recorder flag, unknown chip): 4 when the data is exactly 4 bytes or
+ * ends <0|1, x, 0, 0> (ESP32+ ROM), else 2 (stub, ESP8266 ROM).
+ */
+int esp_status_len_guess(const struct esp_packet *resp);
+
+/*
  * Status of a response whose status field is `status_len` (2 or 4) bytes at
  * the end of data. Returns 0 and sets status/error, or -1 when data is shorter.
  * A stub failure sent as <code, 0> is reported as status 1, error code.

@@ -241,6 +241,21 @@ esp_data_header_parse(const struct esp_packet *cmd, struct esp_data_header *out)
 }
 
 int
+esp_status_len_guess(const struct esp_packet *resp)
+{
+	size_t n = esp_data_avail(resp);
+
+	if (n < 4)
+		return 2;
+	if (n == 4)
+		return 4;
+	/* ESP32+ ROM: status, error, 0, 0; the stub ends with status, error. */
+	if (resp->data[n - 2] == 0 && resp->data[n - 1] == 0 && resp->data[n - 4] <= 1)
+		return 4;
+	return 2;
+}
+
+int
 esp_response_status(const struct esp_packet *resp, int status_len, uint8_t *status,
     uint8_t *error)
 {
