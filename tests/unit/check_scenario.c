@@ -15,6 +15,7 @@
 
 #include "esp.h"
 #include "scenario.h"
+#include "units.h"
 
 #define HEAD "[scenario]\nname = t\n[expect]\noutcome = fail-clean\nclass = ACK_STALL\n"
 
@@ -69,8 +70,8 @@ START_TEST(test_write_timeout_93)
 	ck_assert_str_eq(sc.class, "WRITE_TIMEOUT");
 	ck_assert_int_eq(sc.outcome, SCENARIO_OUT_FAIL_CLEAN);
 	ck_assert_int_eq(sc.last_progress, 93);
-	ck_assert_int_eq(sc.stub, 0);
-	ck_assert_str_eq(sc.chip, "esp32s3");
+	ck_assert_int_eq(sc.flash.stub, 0);
+	ck_assert_str_eq(sc.flash.chip, "esp32s3");
 	ck_assert_uint_eq(sc.nrules, 1);
 	r = &sc.rules[0];
 	ck_assert_int_eq(r->action, SCENARIO_ACT_FREEZE);
@@ -253,9 +254,9 @@ START_TEST(test_values)
 	ck_assert_str_eq(sc.summary, "one two");
 	ck_assert_uint_eq(sc.seed, 0xdeadbeefULL);
 	ck_assert_uint_eq(sc.deadline_ns, 1500000000ULL);
-	ck_assert_uint_eq(sc.image_size, 512 * 1024);
-	ck_assert_int_eq(sc.stub, 0);
-	ck_assert_int_eq(sc.compress, -1);
+	ck_assert_uint_eq(sc.flash.image_size, 512 * 1024);
+	ck_assert_int_eq(sc.flash.stub, 0);
+	ck_assert_int_eq(sc.flash.compress, -1);
 	ck_assert_int_eq(sc.outcome, SCENARIO_OUT_RECOVERED);
 	ck_assert_str_eq(sc.message, "a | b");
 	ck_assert_uint_eq(sc.nrules, 5);
@@ -316,7 +317,7 @@ START_TEST(test_durations)
 {
 	uint64_t ns = 99;
 	const char *why;
-	int rc = scenario_parse_duration(durations[_i].s, &ns, &why);
+	int rc = parse_duration(durations[_i].s, &ns, &why);
 
 	ck_assert_msg((rc == 0) == durations[_i].ok, "%s", durations[_i].s);
 	if (rc == 0)
