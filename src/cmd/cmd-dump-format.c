@@ -198,16 +198,15 @@ cmd_dump_decode_frame(struct cmd_dump_state *st, const struct capture_record *re
 			cmd_dump_field_add(fl, "status", 1, "%u", status);
 			if (status != 0) {
 				/*
-				 * The ROM answers status 1 + the error code; the flasher
-				 * stub puts its error code (0xC0...) in the status byte
-				 * and 0 after it (esptool reads both as one big-endian u16).
+				 * esp_response_status gives a stub's <code, 0> as status 1
+				 * and the code, like the ROM's <1, code>; a status without
+				 * a code (error 0) has no name.
 				 */
-				if (status != 1)
-					error = status;
 				name = esp_error_name(error);
 				cmd_dump_field_add(fl, "error", 1, "%u", error);
-				cmd_dump_field_add(fl, "error_name", 0, "%s",
-				    name != NULL ? name : "UNKNOWN");
+				if (error != 0)
+					cmd_dump_field_add(fl, "error_name", 0, "%s",
+					    name != NULL ? name : "UNKNOWN");
 			}
 		}
 	}

@@ -194,14 +194,6 @@ fault_is_flash_data(uint8_t op)
 	return op == ESP_OP_FLASH_DATA || op == ESP_OP_FLASH_DEFL_DATA;
 }
 
-static int
-fault_percent(uint32_t seq, uint32_t num_blocks)
-{
-	if (num_blocks == 0)
-		return -1;
-	return (int)((100ULL * ((uint64_t)seq + 1)) / num_blocks);
-}
-
 /* Status of a response: 0 ok, 1 failed, -1 unknown. */
 static int
 fault_reply_ok(const struct esp_packet *p, int status_len)
@@ -261,7 +253,7 @@ fault_classify(struct fault_engine *e, const struct fault_unit *u, struct fault_
 		}
 	}
 	if (in->have_seq && fault_is_flash_data(in->op) && e->have_region) {
-		in->progress = fault_percent(in->seq, e->num_blocks);
+		in->progress = esp_progress_percent(in->seq, e->num_blocks);
 		in->have_address = 1;
 		in->address = e->offset + in->seq * e->block_size;
 		if (in->op == ESP_OP_FLASH_DEFL_DATA && u->state != NULL &&
@@ -286,9 +278,9 @@ fault_classify(struct fault_engine *e, const struct fault_unit *u, struct fault_
 			else
 				return;
 			if (next < e->num_blocks) {
-				in->next_progress = fault_percent(next, e->num_blocks);
+				in->next_progress = esp_progress_percent(next, e->num_blocks);
 				in->prev_next_progress = next == 0 ? -1 :
-				    fault_percent(next - 1, e->num_blocks);
+				    esp_progress_percent(next - 1, e->num_blocks);
 			}
 		}
 	}
