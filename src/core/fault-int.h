@@ -25,6 +25,35 @@ struct fault_pos {
 	enum scenario_event ev;
 };
 
+/*
+ * How far a unit (or event) got through a rule's triggers, in the order
+ * they are checked: the stage that failed, or FS_MATCH. NOT_TRIGGERED
+ * reasons name the furthest stage any unit reached.
+ */
+enum fault_stage {
+	FS_NONE = -1,		/* nothing seen yet */
+	FS_DIR = 0,		/* direction */
+	FS_KIND,		/* kind */
+	FS_OP,			/* command / response_to */
+	FS_SEQ,
+	FS_PROGRESS,
+	FS_BEFORE,		/* before_progress */
+	FS_OFFSET,
+	FS_BYTES,
+	FS_PHASE,
+	FS_ACTION,		/* the action has nothing to act on in the unit */
+	FS_TIME,		/* after / after_rule */
+	FS_MATCH,
+};
+
+/* The closest a rule came to matching: the furthest stage, and the values seen there. */
+struct fault_near {
+	enum fault_stage stage;
+	int		 have;		/* lo/hi hold values (seq, percent, offset, bytes) */
+	uint64_t	 lo, hi;
+	uint64_t	 events;	/* `on` rules: its event happened this often */
+};
+
 struct fault_rule_state {
 	const struct scenario_rule *r;
 	uint64_t	 fire_rng;	/* does it fire */
@@ -35,6 +64,8 @@ struct fault_rule_state {
 	size_t		 nth_idx;
 	struct fault_pos *pos;
 	size_t		 npos;
+	struct fault_near near;
+	char		 why[160];	/* the NOT_TRIGGERED reason, built by fault-report.c */
 };
 
 /* What the engine learnt about one unit. */
@@ -68,6 +99,7 @@ struct fault_engine {
 	uint32_t	 num_blocks, block_size, offset;
 	int		 compressed;
 	uint8_t		 last_data_op;
+	uint8_t		 ops_seen[2][32];	/* ops of commands [0] and replies [1] seen */
 	int		 have_last_seq;
 	uint32_t	 last_seq;
 	/* work buffers (one unit at a time) */
@@ -91,6 +123,10 @@ struct fault_work {
 /* fault.c */
 uint32_t fault_draw_ppb(uint64_t *rng);
 uint64_t fault_draw_below(uint64_t *rng, uint64_t n);
+
+/* fault-report.c */
+/* Note how far a unit or event got through a rule's triggers. */
+void fault_near_note(struct fault_rule_state *rs, enum fault_stage stage, const struct fault_info *in);
 
 /* fault-action.c */
 const uint8_t *fault_send_add(struct fault_engine *e, struct fault_decision *d,

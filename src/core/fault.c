@@ -83,6 +83,7 @@ fault_engine_new(const struct scenario *sc, int use_seed, uint64_t seed, uint64_
 	e->rs = xcalloc(e->nrs > 0 ? e->nrs : 1, sizeof(*e->rs));
 	for (i = 0; i < e->nrs; i++) {
 		e->rs[i].r = &sc->rules[i];
+		e->rs[i].near.stage = FS_NONE;
 		e->rs[i].fire_rng = fault_stream_seed(e->seed, sc->rules[i].name, "fire");
 		e->rs[i].act_rng = fault_stream_seed(e->seed, sc->rules[i].name, "act");
 	}
@@ -225,6 +226,9 @@ static void
 fault_learn(struct fault_engine *e, const struct fault_unit *u, const struct fault_info *in)
 {
 	e->bytes[u->dir == SESSION_FROM_HOST ? 0 : 1] += u->raw_len;
+	if (in->is_packet)
+		e->ops_seen[in->kind == SCENARIO_KIND_COMMAND ? 0 : 1][in->op / 8] |=
+		    (uint8_t)(1u << (in->op % 8));
 	if (in->kind != SCENARIO_KIND_COMMAND)
 		return;
 	if ((in->op == ESP_OP_FLASH_BEGIN || in->op == ESP_OP_FLASH_DEFL_BEGIN) &&
@@ -285,52 +289,53 @@ fault_action_applies(const struct scenario_rule *r, const struct fault_unit *u,
 	}
 }
 
-static int
-fault_match_unit(const struct fault_engine *e, const struct fault_rule_state *rs,
-    const struct fault_unit *u, const struct fault_info *in)
+/* The stage at which the unit fails the rule's unit triggers, or FS_TIME when all hold. */
+static enum fault_stage
+fault_match_unit(const struct fault_rule_state *rs, const struct fault_unit *u,
+    const struct fault_info *in)
 {
 	const struct scenario_rule *r = rs->r;
 
-	if (r->on != SCENARIO_EV_NONE)
-		return 0;
 	if (r->dir == SCENARIO_DIR_TO_DEVICE && u->dir != SESSION_FROM_HOST)
-		return 0;
+		return FS_DIR;
 	if (r->dir == SCENARIO_DIR_TO_HOST && u->dir != SESSION_FROM_DEVICE)
-		return 0;
+		return FS_DIR;
 	switch (r->kind) {
 	case SCENARIO_KIND_ANY:
 		break;
 	case SCENARIO_KIND_FRAME:
 		if (in->kind == SCENARIO_KIND_TEXT)
-			return 0;
+			return FS_KIND;
 		break;
 	default:
 		if (in->kind != r->kind)
-			return 0;
+			return FS_KIND;
 	}
 	if (r->have_command && (in->kind != SCENARIO_KIND_COMMAND || !fault_bit(r->command, in->op)))
-		return 0;
+		return FS_OP;
 	if (r->have_response_to &&
 	    (in->kind != SCENARIO_KIND_RESPONSE || !fault_bit(r->response_to, in->op)))
-		return 0;
+		return FS_OP;
 	if (r->seq.set && (!in->have_seq || !fault_in_range(&r->seq, in->seq)))
-		return 0;
+		return FS_SEQ;
 	if (r->progress.set && (in->progress < 0 || !fault_in_range(&r->progress, (uint64_t)in->progress)))
-		return 0;
+		return FS_PROGRESS;
 	if (r->before_progress >= 0) {
 		if (in->next_progress < 0 || in->next_progress < r->before_progress)
-			return 0;
+			return FS_BEFORE;
 		if (in->prev_next_progress >= r->before_progress)
-			return 0;
+			return FS_BEFORE;
 	}
 	if (r->offset.set && (!in->have_address || !fault_in_range(&r->offset, in->address)))
-		return 0;
+		return FS_OFFSET;
 	if (r->bytes.set && !fault_in_range(&r->bytes, in->bytes))
-		return 0;
+		return FS_BYTES;
 	if (r->phase != SCENARIO_PHASE_ANY &&
 	    (u->state == NULL || (int)u->state->phase != r->phase))
-		return 0;
-	return fault_action_applies(r, u, in);
+		return FS_PHASE;
+	if (!fault_action_applies(r, u, in))
+		return FS_ACTION;
+	return FS_TIME;
 }
 
 /* Time and other-rule conditions (`after`, `after_rule`). */
@@ -463,9 +468,14 @@ fault_engine_on_unit(struct fault_engine *e, const struct fault_unit *u, struct 
 	for (i = 0; i < e->nrs; i++) {
 		struct fault_rule_state *rs = &e->rs[i];
 
-		if (!fault_match_unit(e, rs, u, &in))
+		enum fault_stage st;
+
+		if (rs->r->on != SCENARIO_EV_NONE)
 			continue;
-		if (!fault_match_time(e, rs, u->now))
+		if ((st = fault_match_unit(rs, u, &in)) == FS_TIME && fault_match_time(e, rs, u->now))
+			st = FS_MATCH;
+		fault_near_note(rs, st, &in);
+		if (st != FS_MATCH)
 			continue;
 		if (!fault_gate(rs))
 			continue;
@@ -513,10 +523,16 @@ fault_engine_on_event(struct fault_engine *e, enum scenario_event ev,
 
 		if (r->on != ev || ev == SCENARIO_EV_NONE)
 			continue;
-		if (r->phase != SCENARIO_PHASE_ANY && (state == NULL || (int)state->phase != r->phase))
+		rs->near.events++;
+		if (r->phase != SCENARIO_PHASE_ANY && (state == NULL || (int)state->phase != r->phase)) {
+			fault_near_note(rs, FS_PHASE, NULL);
 			continue;
-		if (!fault_match_time(e, rs, now))
+		}
+		if (!fault_match_time(e, rs, now)) {
+			fault_near_note(rs, FS_TIME, NULL);
 			continue;
+		}
+		fault_near_note(rs, FS_MATCH, NULL);
 		if (!fault_gate(rs))
 			continue;
 		f = fault_record(rs, NULL, -1, ev, now, d);
