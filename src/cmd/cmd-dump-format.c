@@ -10,6 +10,7 @@
 
 #include "cmd-dump.h"
 #include "esp.h"
+#include "units.h"
 #include "util.h"
 
 static void cmd_dump_field_add(struct cmd_dump_fields *, const char *, int, const char *, ...)
@@ -252,8 +253,8 @@ cmd_dump_record(struct cmd_dump_state *st, const struct capture_record *rec)
 		st->t0 = rec->ts_ns;
 		st->have_t0 = 1;
 	}
-	ms = rec->ts_ns >= st->t0 ? (double)(rec->ts_ns - st->t0) / 1e6 :
-	    -(double)(st->t0 - rec->ts_ns) / 1e6;
+	ms = rec->ts_ns >= st->t0 ? (double)(rec->ts_ns - st->t0) / NS_PER_MS :
+	    -(double)(st->t0 - rec->ts_ns) / NS_PER_MS;
 	st->by_type[rec->type < nitems(st->by_type) ? rec->type : 0]++;
 	if (rec->type != CAPTURE_T_EVENT) {
 		if ((rec->flags & CAPTURE_STAGE_MASK) == CAPTURE_STAGE_ORIGINAL)

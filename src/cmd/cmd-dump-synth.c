@@ -9,6 +9,7 @@
 
 #include "cmd-dump.h"
 #include "esp.h"
+#include "units.h"
 #include "util.h"
 
 struct cmd_dump_synth {
@@ -31,7 +32,7 @@ cmd_dump_synth_cmd(struct cmd_dump_synth *s, unsigned flags, uint8_t op, const u
     size_t len, uint32_t chk)
 {
 	cmd_dump_synth_frame(s, CAPTURE_DIR_H2D, flags, esp_command_build(op, data, len, chk, s->body));
-	s->ts += 150000;	/* 0.15 ms */
+	s->ts += 150 * NS_PER_US;
 }
 
 /* A response; error != 0 fails it the ROM way (01 code) or, with 2-byte status, the stub way (code 00). */
@@ -51,7 +52,7 @@ cmd_dump_synth_resp(struct cmd_dump_synth *s, unsigned flags, uint8_t op, uint32
 	cmd_dump_synth_frame(s, CAPTURE_DIR_D2H, flags | (status_len == 2 ?
 	    CAPTURE_F_STATUS2 : CAPTURE_F_STATUS4),
 	    esp_response_build(op, value, st, (size_t)status_len, s->body));
-	s->ts += 850000;
+	s->ts += 850 * NS_PER_US;
 }
 
 static void
@@ -84,19 +85,19 @@ cmd_dump_synth(const char *path)
 		free(s);
 		return 1;
 	}
-	s->ts = UINT64_C(1767225600) * 1000000000u;	/* 2026-01-01T00:00:00Z */
+	s->ts = UINT64_C(1767225600) * NS_PER_SEC;	/* 2026-01-01T00:00:00Z */
 	capture_write_event(s->c, s->ts, CAPTURE_DIR_NONE, CAPTURE_EV_START,
 	    "tool=sliptap version=" SLIPTAP_VERSION " format=1 mode=synth seed=1"
 	    " scenario=synthetic-corrupt.ini");
-	capture_write_event(s->c, s->ts += 1000, CAPTURE_DIR_NONE, CAPTURE_EV_PORT_OPEN,
+	capture_write_event(s->c, s->ts += NS_PER_US, CAPTURE_DIR_NONE, CAPTURE_EV_PORT_OPEN,
 	    "side=device port=synthetic baud=115200");
-	capture_write_event(s->c, s->ts += 2000000, CAPTURE_DIR_H2D, CAPTURE_EV_LINES,
+	capture_write_event(s->c, s->ts += 2 * NS_PER_MS, CAPTURE_DIR_H2D, CAPTURE_EV_LINES,
 	    "side=device dtr=0 rts=1");
-	capture_write_event(s->c, s->ts += 100000000, CAPTURE_DIR_H2D, CAPTURE_EV_LINES,
+	capture_write_event(s->c, s->ts += 100 * NS_PER_MS, CAPTURE_DIR_H2D, CAPTURE_EV_LINES,
 	    "side=device dtr=1 rts=0");
-	capture_write_event(s->c, s->ts += 1000, CAPTURE_DIR_NONE, CAPTURE_EV_RESET,
+	capture_write_event(s->c, s->ts += NS_PER_US, CAPTURE_DIR_NONE, CAPTURE_EV_RESET,
 	    "how=classic");
-	capture_write_outside(s->c, s->ts += 30000000, CAPTURE_DIR_D2H, 0,
+	capture_write_outside(s->c, s->ts += 30 * NS_PER_MS, CAPTURE_DIR_D2H, 0,
 	    (const uint8_t *)bootlog, sizeof(bootlog) - 1);
 
 	/* SYNC: 07 07 12 20 + 32 x 55 */
@@ -114,7 +115,7 @@ cmd_dump_synth(const char *path)
 	/* A line hit mid-frame: a bad escape in a junk frame. */
 	capture_write_slip_error(s->c, s->ts, CAPTURE_DIR_D2H, 0, CAPTURE_SLIP_BAD_ESCAPE,
 	    0x01, noise + 1, 2);
-	capture_write_frame(s->c, s->ts += 1000, CAPTURE_DIR_D2H, 0, noise, sizeof(noise));
+	capture_write_frame(s->c, s->ts += NS_PER_US, CAPTURE_DIR_D2H, 0, noise, sizeof(noise));
 	/* Stub upload (one tiny block) and its greeting. */
 	cmd_dump_synth_words(data, (const uint32_t[]){ 64, 1, 0x1800, 0x40080000 }, 4);
 	cmd_dump_synth_cmd(s, 0, ESP_OP_MEM_BEGIN, data, 16, 0);
@@ -134,7 +135,7 @@ cmd_dump_synth(const char *path)
 	cmd_dump_synth_words(data, (const uint32_t[]){ 921600, 115200 }, 2);
 	cmd_dump_synth_cmd(s, stub, ESP_OP_CHANGE_BAUDRATE, data, 8, 0);
 	cmd_dump_synth_resp(s, stub, ESP_OP_CHANGE_BAUDRATE, 0, 0, 2);
-	capture_write_event(s->c, s->ts += 50000, CAPTURE_DIR_NONE, CAPTURE_EV_BAUD,
+	capture_write_event(s->c, s->ts += 50 * NS_PER_US, CAPTURE_DIR_NONE, CAPTURE_EV_BAUD,
 	    "side=both baud=921600 from=115200");
 	cmd_dump_synth_words(data, (const uint32_t[]){ 0, 0 }, 2);
 	cmd_dump_synth_cmd(s, stub, ESP_OP_SPI_ATTACH, data, 8, 0);
@@ -173,7 +174,7 @@ cmd_dump_synth(const char *path)
 			capture_write_event(s->c, s->ts, CAPTURE_DIR_H2D, CAPTURE_EV_FAULT, kv.buf);
 			s->body[8 + 16 + 100] ^= 0x20;
 			cmd_dump_synth_frame(s, CAPTURE_DIR_H2D, stub | CAPTURE_STAGE_DELIVERED, blen);
-			s->ts += 150000;
+			s->ts += 150 * NS_PER_US;
 			cmd_dump_synth_resp(s, stub, ESP_OP_FLASH_DATA, 0,
 			    ESP_STUB_BAD_DATA_CHECKSUM, 2);
 			/* esptool retries the block. */
@@ -189,11 +190,11 @@ cmd_dump_synth(const char *path)
 	cmd_dump_synth_resp(s, stub, ESP_OP_FLASH_END, 0, 0, 2);
 	capture_write_event(s->c, s->ts, CAPTURE_DIR_NONE, CAPTURE_EV_NOT_TRIGGERED,
 	    "rule=drop-md5 reason=\"op SPI_FLASH_MD5 never seen\"");
-	capture_write_event(s->c, s->ts += 1000000, CAPTURE_DIR_NONE, CAPTURE_EV_HANGUP,
+	capture_write_event(s->c, s->ts += NS_PER_MS, CAPTURE_DIR_NONE, CAPTURE_EV_HANGUP,
 	    "side=host");
-	capture_write_event(s->c, s->ts += 1000, CAPTURE_DIR_NONE, CAPTURE_EV_PORT_CLOSE,
+	capture_write_event(s->c, s->ts += NS_PER_US, CAPTURE_DIR_NONE, CAPTURE_EV_PORT_CLOSE,
 	    "side=device port=synthetic reason=\"host closed\"");
-	capture_write_eventf(s->c, s->ts += 1000, CAPTURE_DIR_NONE, CAPTURE_EV_END,
+	capture_write_eventf(s->c, s->ts += NS_PER_US, CAPTURE_DIR_NONE, CAPTURE_EV_END,
 	    "records=%u reason=done", capture_next_seq(s->c) + 1);
 	if (capture_close(s->c) != 0) {
 		fprintf(stderr, "sliptap: %s: write failed\n", path);

@@ -92,7 +92,7 @@ fault_apply_link(const struct scenario_rule *r, enum session_dir udir, struct fa
 		d->stall_ns = r->have_duration ? r->duration_ns : 0;
 		if (r->have_duration)
 			fault_changed(f, "stalled %s for %llu ms", fault_dirname(d->stall_dir),
-			    (unsigned long long)(r->duration_ns / 1000000));
+			    (unsigned long long)(r->duration_ns / NS_PER_MS));
 		else
 			fault_changed(f, "stalled %s until the end", fault_dirname(d->stall_dir));
 		return 1;
@@ -115,14 +115,14 @@ fault_apply_link(const struct scenario_rule *r, enum session_dir udir, struct fa
 			fault_changed(f, "host writes frozen until the end");
 		else if (d->freeze_then_disconnect && r->have_reappear)
 			fault_changed(f, "host writes frozen for %llu ms, then disconnect, reappear after %llu ms",
-			    (unsigned long long)(r->duration_ns / 1000000),
-			    (unsigned long long)(r->reappear_ns / 1000000));
+			    (unsigned long long)(r->duration_ns / NS_PER_MS),
+			    (unsigned long long)(r->reappear_ns / NS_PER_MS));
 		else if (d->freeze_then_disconnect)
 			fault_changed(f, "host writes frozen for %llu ms, then disconnect",
-			    (unsigned long long)(r->duration_ns / 1000000));
+			    (unsigned long long)(r->duration_ns / NS_PER_MS));
 		else
 			fault_changed(f, "host writes frozen for %llu ms",
-			    (unsigned long long)(r->duration_ns / 1000000));
+			    (unsigned long long)(r->duration_ns / NS_PER_MS));
 		return 1;
 	case SCENARIO_ACT_DISCONNECT:
 		d->disconnect = 1;
@@ -130,7 +130,7 @@ fault_apply_link(const struct scenario_rule *r, enum session_dir udir, struct fa
 		d->reappear_ns = r->reappear_ns;
 		if (r->have_reappear)
 			fault_changed(f, "client hung up, port reappears after %llu ms",
-			    (unsigned long long)(r->reappear_ns / 1000000));
+			    (unsigned long long)(r->reappear_ns / NS_PER_MS));
 		else
 			fault_changed(f, "client hung up for good");
 		return 1;
@@ -221,15 +221,15 @@ fault_apply_unit(struct fault_engine *e, struct fault_rule_state *rs, const stru
 			delay = delay + j - r->jitter_ns;
 		}
 		d->delay_ns += delay;
-		fault_changed(f, "delayed %llu.%03llu ms", (unsigned long long)(delay / 1000000),
-		    (unsigned long long)(delay / 1000 % 1000));
+		fault_changed(f, "delayed %llu.%03llu ms", (unsigned long long)(delay / NS_PER_MS),
+		    (unsigned long long)(delay / NS_PER_US % 1000));
 		break;
 	}
 	case SCENARIO_ACT_SLICE:
 		d->slice_size = r->size;
 		d->slice_gap_ns = r->gap_ns;
 		fault_changed(f, "sliced %zu bytes into %u-byte pieces %llu us apart", u->raw_len, r->size,
-		    (unsigned long long)(r->gap_ns / 1000));
+		    (unsigned long long)(r->gap_ns / NS_PER_US));
 		break;
 	case SCENARIO_ACT_CORRUPT: {
 		size_t lo = 0, hi = e->wbody_len;
