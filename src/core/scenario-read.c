@@ -436,6 +436,12 @@ scenario_handler(void *user, const char *section, const char *name, const char *
 			scenario_error(p, p->line, "empty value for \"%s\"", key);
 			return 1;
 		}
+		if (*value == ';') {
+			/* "k =;x" is ";x" to inih but "k = ;x" a comment: neither survives pinning */
+			scenario_error(p, p->line, "value of \"%s\" starts with ';' (a comment "
+			    "after a blank); remove it", key);
+			return 1;
+		}
 	}
 	switch (p->sec) {
 	case SCENARIO_SEC_NONE:

@@ -15,11 +15,12 @@
 #include "scenario.h"
 #include "session.h"
 #include "slip.h"
+#include "units.h"
 #include "util.h"
 
 #define HEAD "[scenario]\nname = t\nseed = 1\n[expect]\noutcome = fail-clean\nclass = ACK_STALL\n"
 #define NBLOCKS 100
-#define MS 1000000ULL
+#define MS NS_PER_MS
 
 struct unitbuf {
 	uint8_t body[2048];

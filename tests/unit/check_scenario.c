@@ -194,6 +194,9 @@ static const struct {
 	  "t.ini:8: \"then\" needs a duration" },
 	{ HEAD "[rule a]\naction = drop\nbefore_progress = 50\ndirection = host\n",
 	  "t.ini:8: before_progress matches device replies, not host commands" },
+	/* found by fuzz_scenario: ";x" after "=" survives inih only without a blank */
+	{ "[scenario]\nname = t\n[expect]\noutcome = pass\nclass = SUCCESS\nmessage =;a\n",
+	  "t.ini:6: value of \"message\" starts with ';' (a comment after a blank); remove it" },
 	/* flash keys */
 	{ "[scenario]\nname = t\noffset = 0x10800\n[expect]\noutcome = pass\nclass = SUCCESS\n",
 	  "t.ini:3: offset 0x10800 is not a multiple of 0x1000 (a flash sector)" },
