@@ -322,7 +322,7 @@ const char *scenario_image_name(enum scenario_image im);
 
 /*
  * Rules whose action the proxy's front (facing the tool) or device side
- * cannot perform, given their enum endpoint_cap bits (caps.h): 0, or -1 with
+ * cannot perform, given their CAP_* bits (caps.h): 0, or -1 with
  * one "file:line: rule NAME: ACTION needs a front that can ..." per line in
  * err. freeze-host-writes needs a front that can freeze writes (and, with
  * then = disconnect, vanish); disconnect a front that can vanish; reset a

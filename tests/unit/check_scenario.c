@@ -499,21 +499,21 @@ START_TEST(test_check_front)
 	    "[rule ib]\non = first-sync\naction = ignore-baud-change\n";
 
 	ck_assert_msg(scenario_parse_string("c.ini", text, &sc, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_int_eq(scenario_check_front(&sc, ENDPOINT_CAPS_ALL, ENDPOINT_CAPS_ALL, err,
+	ck_assert_int_eq(scenario_check_front(&sc, CAP_ALL, CAP_ALL, err,
 	    sizeof(err)), 0);
 	ck_assert_str_eq(err, "");
 	/* an RFC 2217 front that cannot freeze: only the freeze is refused */
-	ck_assert_int_eq(scenario_check_front(&sc, ENDPOINT_CAPS_ALL & ~ENDPOINT_CAN_FREEZE_WRITES,
-	    ENDPOINT_CAPS_ALL, err, sizeof(err)), -1);
+	ck_assert_int_eq(scenario_check_front(&sc, CAP_ALL & ~CAP_FREEZE_WRITES,
+	    CAP_ALL, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "c.ini:6: rule fz: freeze-host-writes needs a front that can make "
 	    "the tool's writes block (this front cannot)\n");
 	/* a front that cannot vanish refuses then = disconnect too */
-	ck_assert_int_eq(scenario_check_front(&sc, ENDPOINT_CAN_FREEZE_WRITES, ENDPOINT_CAPS_ALL,
+	ck_assert_int_eq(scenario_check_front(&sc, CAP_FREEZE_WRITES, CAP_ALL,
 	    err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "c.ini:6: rule fz: freeze-host-writes then = disconnect needs a front "
 	    "that can hang up and come back (this front cannot)\n");
 	/* a tcp:// device: no DTR/RTS, no baud */
-	ck_assert_int_eq(scenario_check_front(&sc, ENDPOINT_CAPS_ALL, ENDPOINT_CAN_VANISH, err,
+	ck_assert_int_eq(scenario_check_front(&sc, CAP_ALL, CAP_VANISH, err,
 	    sizeof(err)), -1);
 	ck_assert_str_eq(err, "c.ini:11: rule rs: reset needs a device that can drive DTR/RTS "
 	    "(this device cannot)\nc.ini:16: rule ib: ignore-baud-change needs a device that can "
