@@ -35,7 +35,8 @@ static const char cmd_sim_help[] =
 "Prints one line on stdout once the port is ready, logs to stderr, and runs until\n"
 "SIGINT or SIGTERM (the link is removed on exit).\n"
 "\n"
-"  --chip CHIP            esp32, esp32s3 or esp32c3 (required)\n"
+"  --chip CHIP            esp8266, esp32, esp32s2, esp32s3, esp32c3 or esp32c6\n"
+"                         (required)\n"
 "  --link PATH            make PATH a symlink to the pty (replaced atomically)\n"
 "  --rfc2217 ADDR:PORT    serve the device over RFC 2217 on TCP instead of a\n"
 "                         pty (ADDR defaults to 127.0.0.1; port 0 picks a free\n"
@@ -50,7 +51,7 @@ static const char cmd_sim_help[] =
 "                         erased at --flash-size, kept across runs)\n"
 "  --flash-size SIZE      1MB, 2MB, 4MB (default), 8MB or 16MB\n"
 "  --transport T          uart (default: a USB-UART bridge) or usb-jtag (the\n"
-"                         chip's USB-Serial/JTAG; S3 and C3 only)\n"
+"                         chip's USB-Serial/JTAG; S3, C3 and C6 only)\n"
 "  --boot MODE            download (default) or spi (runs the app: boot log,\n"
 "                         then app output; SYNC is ignored)\n"
 "  --baud N               the initial baud rate (default 115200; used by --pace)\n"
@@ -380,8 +381,8 @@ cmd_sim_exec(int argc, char **argv)
 		switch (ch) {
 		case 'c':
 			if ((chip = sim_chip_by_name(optarg)) < 0) {
-				fprintf(stderr, "sliptap sim: unknown chip \"%s\" "
-				    "(esp32, esp32s3 or esp32c3)\n", optarg);
+				fprintf(stderr, "sliptap sim: unknown chip \"%s\" (%s)\n",
+				    optarg, sim_chip_names());
 				return 2;
 			}
 			break;
@@ -479,8 +480,8 @@ cmd_sim_exec(int argc, char **argv)
 	}
 	if (optind != argc || chip < 0) {
 		if (chip < 0)
-			fprintf(stderr, "sliptap sim: --chip is required (esp32, esp32s3 "
-			    "or esp32c3)\n");
+			fprintf(stderr, "sliptap sim: --chip is required (%s)\n",
+			    sim_chip_names());
 		return cmd_usage_error(&cmd_sim_entry);
 	}
 	if (esp_reset != -1 && rfc2217 == NULL) {
