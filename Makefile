@@ -157,8 +157,10 @@ asan: need-deps
 # libFuzzer: tools/fuzz.sh builds the libraries and every tests/fuzz/fuzz_*.c
 # with clang and the project's flags plus -fsanitize=fuzzer-no-link,address,
 # undefined in $(FUZZ_BUILD) (target `fuzzers` there), then runs each target
-# for FUZZ_TIME seconds, seeded from its corpus.
+# (or only those named in FUZZ_TARGETS, e.g. rfc2217) for FUZZ_TIME seconds,
+# seeded from its corpus.
 FUZZ_BUILD ?= build-fuzz
+FUZZ_TARGETS ?=
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 fuzzers: $(FUZZ_BIN)
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIBS_A)
@@ -167,7 +169,7 @@ $(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIBS_A)
 	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 fuzz: need-deps
-	@sh tools/fuzz.sh $(FUZZ_BUILD) $(FUZZ_TIME)
+	@sh tools/fuzz.sh $(FUZZ_BUILD) $(FUZZ_TIME) $(FUZZ_TARGETS)
 
 man-check:
 	@for m in $(MANPAGES); do [ ! -f $$m ] || groff -mandoc -ww -z $$m || exit 1; done
