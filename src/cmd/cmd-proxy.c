@@ -2,12 +2,14 @@
  * cmd-proxy.c — `sliptap proxy`: the man-in-the-middle between a flashing
  * tool and a serial device. Options here; the work is in src/proxy/.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "tcp.h"
 #include "util.h"
 #include "../proxy/proxy.h"
 #include "../proxy/proxy-fault.h"
@@ -103,6 +105,19 @@ cmd_proxy_cmdline(int argc, char **argv)
 	return s;
 }
 
+/* --rfc2217 ADDR:PORT is checked with the options: a bad one is a usage error. */
+static int
+cmd_proxy_addr_ok(const char *spec)
+{
+	char host[256], port[16], err[256];
+
+	if (tcp_split(spec, "127.0.0.1", host, sizeof(host), port, sizeof(port), err,
+	    sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "sliptap proxy: --rfc2217 %s\n", err);
+	return -1;
+}
+
 static int
 cmd_proxy_exec(int argc, char **argv)
 {
@@ -110,7 +125,7 @@ cmd_proxy_exec(int argc, char **argv)
 	struct proxy *p;
 	struct proxy_fault_config fcfg;
 	struct proxy_fault *pf = NULL;
-	char err[8192], *cmdline;
+	char err[8192], *cmdline, *end;
 	uint32_t u;
 	int ch, rc, reset_mode = -1;
 
@@ -126,6 +141,8 @@ cmd_proxy_exec(int argc, char **argv)
 			break;
 		case 'R':
 			cfg.rfc2217 = optarg;
+			if (cmd_proxy_addr_ok(optarg) != 0)
+				return 2;
 			break;
 		case 'E':
 			if (strcmp(optarg, "esp") == 0)
@@ -160,6 +177,13 @@ cmd_proxy_exec(int argc, char **argv)
 			break;
 		case 'S':
 			fcfg.seed = optarg;
+			/* a usage error (2), not a failed run: checked here, before the scenario */
+			errno = 0;
+			(void)strtoull(optarg, &end, 0);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' || errno != 0) {
+				fprintf(stderr, "sliptap proxy: bad --seed \"%s\" (a number)\n", optarg);
+				return 2;
+			}
 			break;
 		case 'P':
 			fcfg.pin = optarg;

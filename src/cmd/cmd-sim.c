@@ -24,6 +24,7 @@
 #include "pty.h"
 #include "sim-net.h"
 #include "sim.h"
+#include "tcp.h"
 #include "util.h"
 
 #define SIM_NS		1000000000ULL
@@ -48,7 +49,7 @@ static const char cmd_sim_help[] =
 "                         classic reset then fails over the network)\n"
 "  --flash FILE           flash contents (default ./sliptap-sim-CHIP.bin; created\n"
 "                         erased at --flash-size, kept across runs)\n"
-"  --flash-size SIZE      1MB, 2MB, 4MB (default), 8MB or 16MB\n"
+"  --flash-size SIZE      a power of two from 256KB to 128MB (default 4MB)\n"
 "  --transport T          uart (default: a USB-UART bridge) or usb-jtag (the\n"
 "                         chip's USB-Serial/JTAG; S3 and C3 only)\n"
 "  --boot MODE            download (default) or spi (runs the app: boot log,\n"
@@ -336,6 +337,19 @@ cmd_sim_loop(struct cmd_sim *cs)
 	return 0;
 }
 
+/* --rfc2217 ADDR:PORT is checked with the options: a bad one is a usage error. */
+static int
+cmd_sim_addr_ok(const char *spec)
+{
+	char host[256], port[16], err[256];
+
+	if (tcp_split(spec, "127.0.0.1", host, sizeof(host), port, sizeof(port), err,
+	    sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "sliptap sim: --rfc2217 %s\n", err);
+	return -1;
+}
+
 static int
 cmd_sim_exec(int argc, char **argv)
 {
@@ -390,6 +404,8 @@ cmd_sim_exec(int argc, char **argv)
 			break;
 		case 'r':
 			rfc2217 = optarg;
+			if (cmd_sim_addr_ok(optarg) != 0)
+				return 2;
 			break;
 		case 'X':
 			if (strcmp(optarg, "esp") == 0)
