@@ -34,8 +34,10 @@
  * The writer numbers records (seq, from 0), computes each record's stream
  * offset and, for DELIVERED records, the reference to the sent record they
  * derive from (the latest UNCHANGED/ORIGINAL record of the same direction).
- * Every record is flushed to the kernel when written (capture_set_flush), so
- * a killed process loses at most the record being written.
+ * By default every record is flushed to the kernel when written, so a killed
+ * process loses at most the record being written; a writer may turn that
+ * off (capture_set_flush) and flush itself: the proxy flushes before its
+ * loop sleeps, so a killed proxy loses at most one loop iteration's records.
  */
 #ifndef SLIPTAP_CAPTURE_H
 #define SLIPTAP_CAPTURE_H
@@ -120,7 +122,7 @@ enum capture_event {
 	CAPTURE_EV_NOT_TRIGGERED = 11,	/* rule= reason= (rule never fired) */
 	CAPTURE_EV_NOTE = 12,		/* text= (free-form note) */
 	CAPTURE_EV_ERROR = 13,		/* what= msg= (harness error) */
-	CAPTURE_EV_VERDICT = 14,	/* class= reason= (classifier result) */
+	CAPTURE_EV_VERDICT = 14,	/* class= reason= (reserved for a classifier; nothing writes it yet) */
 };
 
 /* ---- Writer --------------------------------------------------------- */
