@@ -82,6 +82,17 @@ all: $(SLIPTAP) $(UNIT_BIN) $(FUZZ_REPLAY) $(E2E_TOOL_BIN)
 # Test objects are made by chained rules: keep them (and their .d files).
 .SECONDARY: $(TEST_OBJ)
 
+# Objects depend on the flags they were built with: a change of CC, CFLAGS,
+# CPPFLAGS, WERROR or the sanitizers rebuilds them (so `make WERROR=1` after
+# a plain build really compiles everything with -Werror).
+FLAGS_STAMP := $(BUILD)/.flags
+FLAGS_NOW := $(CC) $(CPPFLAGS) $(CFLAGS) | $(LDFLAGS) $(LDLIBS)
+ifeq ($(filter-out clean deps need-deps uninstall man-check,$(or $(MAKECMDGOALS),all)),)
+else
+$(shell mkdir -p $(BUILD) && { [ -f $(FLAGS_STAMP) ] && [ "$$(cat $(FLAGS_STAMP))" = '$(FLAGS_NOW)' ] || echo '$(FLAGS_NOW)' >$(FLAGS_STAMP); })
+endif
+$(ALL_OBJ) $(SLIPTAP) $(UNIT_BIN) $(FUZZ_REPLAY) $(E2E_TOOL_BIN): $(FLAGS_STAMP)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(msg) CC $<
@@ -94,24 +105,24 @@ $(BUILD)/libsliptap-core.a: $(CORE_OBJ)
 $(BUILD)/libsliptap.a: $(LIB_OBJ)
 $(LIBS_A):
 	$(msg) AR $@
-	$(Q)rm -f $@ && $(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 $(SLIPTAP): $(MAIN_OBJ) $(LIBS_A)
 	$(msg) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
 
 $(BUILD)/tests/check_%: $(BUILD)/tests/unit/check_%.o $(TESTLIB_OBJ) $(LIBS_A)
 	$(msg) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS) $(CHECK_LIBS)
 
 # Plain-main replay of each fuzz target over its seed corpus (works with gcc).
 $(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(LIBS_A)
 	$(msg) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/e2e/%.o $(LIBS_A)
 	$(msg) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
 
 # `make deps` installs what is missing (Debian packages, tests/js's npm
 # packages) and says what; check/demo/bench/asan/fuzz run it only when the
@@ -166,7 +177,7 @@ fuzzers: $(FUZZ_BIN)
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIBS_A)
 	@mkdir -p $(@D)
 	$(msg) LD $@
-	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(filter %.o %.a,$^) $(LDLIBS)
 
 fuzz: need-deps
 	@sh tools/fuzz.sh $(FUZZ_BUILD) $(FUZZ_TIME) $(FUZZ_TARGETS)
@@ -188,7 +199,12 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/sliptap-scenario.5 $(DESTDIR)$(WSDIR)/sliptap.lua
 	rm -rf $(DESTDIR)$(DATADIR)
 
+# clean removes $(BUILD); with the default BUILD also the asan and fuzz builds.
+CLEAN_DIRS := $(BUILD)
+ifeq ($(origin BUILD),file)
+CLEAN_DIRS += $(ASAN_BUILD) $(FUZZ_BUILD)
+endif
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(CLEAN_DIRS)
 
 -include $(ALL_OBJ:.o=.d)

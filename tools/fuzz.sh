@@ -12,7 +12,7 @@ T=${2:-60}
 shift 2 || shift $#
 command -v clang >/dev/null || { echo "fuzz: clang is required (make deps)" >&2; exit 1; }
 ${MAKE:-make} --no-print-directory BUILD="$B" CC=clang CFLAGS="-O1 -g" \
-    SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" fuzzers
+    SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" fuzzers
 rc=0
 [ $# -gt 0 ] || set -- $(ls tests/fuzz/fuzz_*.c | sed 's,.*/fuzz_\(.*\)\.c$,\1,')
 for n in "$@"; do
