@@ -12,6 +12,22 @@ set -eu
 PKGS="build-essential pkg-config libserialport-dev libpcap-dev check libinih-dev zlib1g-dev \
 clang libclang-rt-14-dev tshark socat groff-base nodejs npm python3-serial"
 
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	# Not Debian: check what the build and the tests use, install nothing.
+	miss=""
+	for m in libserialport libpcap inih zlib check; do
+		pkg-config --exists "$m" 2>/dev/null || miss="$miss $m"
+	done
+	for c in cc clang socat tshark groff node npm; do
+		command -v "$c" >/dev/null 2>&1 || miss="$miss $c"
+	done
+	[ -d tests/js/node_modules/esptool-js ] || miss="$miss tests/js/node_modules"
+	[ -z "$miss" ] && exit 0
+	echo "deps: not a Debian system; install these with your package manager:$miss" >&2
+	echo "  (tests/js: npm install)" >&2
+	exit 1
+fi
+
 installed=$(dpkg-query -W -f='${Package} ${Status}\n' $PKGS 2>/dev/null |
     awk '/ install ok installed$/ {print $1}')
 missing=""

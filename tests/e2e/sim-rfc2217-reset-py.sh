@@ -11,13 +11,6 @@ e2e_need_esptool
 
 w=$(e2e_tmpdir work)
 
-# net_sim NAME ARGS... — e2e_start_net_sim with --verbose (the sim logs the lines).
-net_sim() {
-	_n=$1
-	shift
-	e2e_start_net_sim "$_n" --verbose "$@"
-}
-
 # last_boot_is PATTERN WHAT — wait (bounded) until the sim's last boot line
 # (after the stub ran) matches: a hard reset is played after the client left.
 last_boot_is() {
@@ -39,7 +32,7 @@ esptool() {
 for et in $(e2e_esptool_versions); do
 	v=$(e2e_esptool_version "$et")
 	e2e_log "esptool $v: esp32 --boot spi, esp server, default reset"
-	net_sim "e-$v-esp" --chip esp32 --boot spi
+	e2e_start_net_sim "e-$v-esp" --verbose --chip esp32 --boot spi
 	esptool "$et" "e-$v-1" chip_id || e2e_fail "esptool $v: chip_id after the default reset"
 	e2e_expect "$w/e-$v-1.log" 'MAC: ' "esptool $v: chip_id"
 	e2e_expect "$NSIM_ERR" 'boot: rst:0x1 (POWERON_RESET), download mode' "esptool $v: download mode"
@@ -53,7 +46,7 @@ for et in $(e2e_esptool_versions); do
 	e2e_stop_sim "$NSIM_PID"
 
 	e2e_log "esptool $v: esp32 --boot spi, direct server"
-	net_sim "e-$v-direct" --chip esp32 --boot spi --rfc2217-reset direct
+	e2e_start_net_sim "e-$v-direct" --verbose --chip esp32 --boot spi --rfc2217-reset direct
 	if esptool "$et" "e-$v-3" --connect-attempts 2 chip_id; then
 		e2e_fail "esptool $v: the classic reset over a direct server must not reach download mode"
 	fi
@@ -68,11 +61,11 @@ for et in $(e2e_esptool_versions); do
 	e2e_stop_sim "$NSIM_PID"
 
 	e2e_log "esptool $v: esp32s3 usb-jtag --boot spi"
-	net_sim "e-$v-s3" --chip esp32s3 --transport usb-jtag --boot spi
+	e2e_start_net_sim "e-$v-s3" --verbose --chip esp32s3 --transport usb-jtag --boot spi
 	esptool "$et" "e-$v-5" chip_id || e2e_fail "esptool $v: s3 default reset through the esp server"
 	e2e_expect "$NSIM_ERR" 'USB_UART_CHIP_RESET), download mode' "esptool $v: s3 USB core reset into download mode"
 	e2e_stop_sim "$NSIM_PID"
-	net_sim "e-$v-s3d" --chip esp32s3 --transport usb-jtag --boot spi --rfc2217-reset direct
+	e2e_start_net_sim "e-$v-s3d" --verbose --chip esp32s3 --transport usb-jtag --boot spi --rfc2217-reset direct
 	esptool "$et" "e-$v-6" --before usb_reset chip_id ||
 	    e2e_fail "esptool $v: s3 --before usb_reset through a direct server"
 	e2e_expect "$NSIM_ERR" 'USB_UART_CHIP_RESET), download mode' "esptool $v: s3 usb_reset"

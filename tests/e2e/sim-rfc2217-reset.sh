@@ -17,19 +17,12 @@ e2e_need_pyserial
 
 w=$(e2e_tmpdir work)
 
-# net_sim NAME ARGS... — e2e_start_net_sim with --verbose (the sim logs the lines).
-net_sim() {
-	_n=$1
-	shift
-	e2e_start_net_sim "$_n" --verbose "$@"
-}
-
 client() {
 	e2e_rfc2217_client "$@"
 }
 
 e2e_log "esp32, esp server: no reset -> boot log, SPI boot, no SYNC reply"
-net_sim esp32-esp --chip esp32 --boot spi
+e2e_start_net_sim esp32-esp --verbose --chip esp32 --boot spi
 e2e_run "$w/c1.log" client "$NSIM_URL" none || e2e_fail "client failed"
 e2e_expect "$w/c1.log" '^sync_replies=0$' "no reset: SYNC must be ignored"
 # (the open's PURGE-DATA may race the boot log away; the app's text remains)
@@ -49,7 +42,7 @@ e2e_wait_line "$NSIM_ERR" 'client 2 gone (closed); DTR and RTS released' "$NSIM_
 e2e_stop_sim "$NSIM_PID"
 
 e2e_log "esp32, direct server: classic reset over the network -> SPI boot"
-net_sim esp32-direct --chip esp32 --boot spi --rfc2217-reset direct
+e2e_start_net_sim esp32-direct --verbose --chip esp32 --boot spi --rfc2217-reset direct
 e2e_run "$w/c3.log" client "$NSIM_URL" classic || e2e_fail "client failed"
 e2e_expect "$w/c3.log" '^sync_replies=0$' "direct classic: no download mode"
 e2e_expect "$w/c3.log" 'boot:0x13 (SPI_FAST_FLASH_BOOT)' "direct classic: the SPI boot log"
@@ -58,7 +51,7 @@ e2e_reject "$NSIM_ERR" 'download mode' "direct classic"
 e2e_stop_sim "$NSIM_PID"
 
 e2e_log "esp32s3 usb-jtag, direct server: USB-Serial/JTAG sequence -> download mode"
-net_sim s3-direct --chip esp32s3 --transport usb-jtag --no-wdt --boot spi --rfc2217-reset direct
+e2e_start_net_sim s3-direct --verbose --chip esp32s3 --transport usb-jtag --no-wdt --boot spi --rfc2217-reset direct
 e2e_run "$w/c4.log" client "$NSIM_URL" none || e2e_fail "client failed"
 e2e_expect "$w/c4.log" '^sync_replies=0$' "s3 no reset: SYNC must be ignored"
 e2e_run "$w/c5.log" client "$NSIM_URL" usbjtag || e2e_fail "client failed"
