@@ -14,7 +14,8 @@
 # Environment: SLIPTAP (the binary; default build/sliptap), ESPTOOL (colon-
 # separated esptool.py paths), PYTHON (default /usr/bin/python3), NODE
 # (default node), E2E_WAIT (seconds to wait for a ready line, default 20),
-# E2E_CHIPS (the chips a test loops over, to narrow a run while debugging).
+# E2E_CHIPS (the chips a test loops over, to narrow a run while debugging),
+# E2E_SKIP_FILE (set by tools/run-tests.sh: where e2e_skip_part writes).
 
 E2E_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 : "${SLIPTAP:=$E2E_ROOT/build/sliptap}"
