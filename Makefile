@@ -73,7 +73,7 @@ ALL_OBJ  := $(CORE_OBJ) $(LIB_OBJ) $(MAIN_OBJ) $(TEST_OBJ)
 SLIPTAP := $(BUILD)/sliptap
 MANPAGES := docs/sliptap.1 docs/sliptap-scenario.5
 
-.PHONY: all check unit fuzz-replay e2e demo bench asan fuzz fuzz-libs install uninstall \
+.PHONY: all check unit fuzz-replay e2e demo bench asan fuzz install uninstall \
         clean deps need-deps fuzzers man-check
 .DEFAULT_GOAL := all
 
@@ -87,9 +87,9 @@ all: $(SLIPTAP) $(UNIT_BIN) $(FUZZ_REPLAY) $(E2E_TOOL_BIN)
 # a plain build really compiles everything with -Werror).
 FLAGS_STAMP := $(BUILD)/.flags
 FLAGS_NOW := $(CC) $(CPPFLAGS) $(CFLAGS) | $(LDFLAGS) $(LDLIBS)
-ifeq ($(filter-out clean deps need-deps uninstall man-check,$(or $(MAKECMDGOALS),all)),)
-else
-$(shell mkdir -p $(BUILD) && { [ -f $(FLAGS_STAMP) ] && [ "$$(cat $(FLAGS_STAMP))" = '$(FLAGS_NOW)' ] || echo '$(FLAGS_NOW)' >$(FLAGS_STAMP); })
+ifneq ($(filter-out clean deps need-deps uninstall man-check,$(or $(MAKECMDGOALS),all)),)
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = '$(FLAGS_NOW)' ] || \
+    printf '%s\n' '$(FLAGS_NOW)' >$(FLAGS_STAMP); })
 endif
 $(ALL_OBJ) $(SLIPTAP) $(UNIT_BIN) $(FUZZ_REPLAY) $(E2E_TOOL_BIN): $(FLAGS_STAMP)
 
