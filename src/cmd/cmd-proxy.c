@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "tcp.h"
 #include "util.h"
 #include "../proxy/proxy.h"
 #include "../proxy/proxy-fault.h"
@@ -105,19 +104,6 @@ cmd_proxy_cmdline(int argc, char **argv)
 	return s;
 }
 
-/* --rfc2217 ADDR:PORT is checked with the options: a bad one is a usage error. */
-static int
-cmd_proxy_addr_ok(const char *spec)
-{
-	char host[256], port[16], err[256];
-
-	if (tcp_split(spec, "127.0.0.1", host, sizeof(host), port, sizeof(port), err,
-	    sizeof(err)) == 0)
-		return 0;
-	fprintf(stderr, "sliptap proxy: --rfc2217 %s\n", err);
-	return -1;
-}
-
 static int
 cmd_proxy_exec(int argc, char **argv)
 {
@@ -125,7 +111,7 @@ cmd_proxy_exec(int argc, char **argv)
 	struct proxy *p;
 	struct proxy_fault_config fcfg;
 	struct proxy_fault *pf = NULL;
-	char err[8192], *cmdline, *end;
+	char err[8192], *cmdline;
 	uint32_t u;
 	int ch, rc, reset_mode = -1;
 
@@ -141,8 +127,6 @@ cmd_proxy_exec(int argc, char **argv)
 			break;
 		case 'R':
 			cfg.rfc2217 = optarg;
-			if (cmd_proxy_addr_ok(optarg) != 0)
-				return 2;
 			break;
 		case 'E':
 			if (strcmp(optarg, "esp") == 0)
@@ -175,16 +159,19 @@ cmd_proxy_exec(int argc, char **argv)
 		case 's':
 			fcfg.scenario = optarg;
 			break;
-		case 'S':
-			fcfg.seed = optarg;
-			/* a usage error (2), not a failed run: checked here, before the scenario */
+		case 'S': {
+			char *end;
+
+			/* a usage error (2), not a failed run: checked with the options */
 			errno = 0;
 			(void)strtoull(optarg, &end, 0);
 			if (*optarg < '0' || *optarg > '9' || *end != '\0' || errno != 0) {
 				fprintf(stderr, "sliptap proxy: bad --seed \"%s\" (a number)\n", optarg);
 				return 2;
 			}
+			fcfg.seed = optarg;
 			break;
+		}
 		case 'P':
 			fcfg.pin = optarg;
 			break;

@@ -24,7 +24,6 @@
 #include "pty.h"
 #include "sim-net.h"
 #include "sim.h"
-#include "tcp.h"
 #include "util.h"
 
 #define SIM_NS		1000000000ULL
@@ -337,19 +336,6 @@ cmd_sim_loop(struct cmd_sim *cs)
 	return 0;
 }
 
-/* --rfc2217 ADDR:PORT is checked with the options: a bad one is a usage error. */
-static int
-cmd_sim_addr_ok(const char *spec)
-{
-	char host[256], port[16], err[256];
-
-	if (tcp_split(spec, "127.0.0.1", host, sizeof(host), port, sizeof(port), err,
-	    sizeof(err)) == 0)
-		return 0;
-	fprintf(stderr, "sliptap sim: --rfc2217 %s\n", err);
-	return -1;
-}
-
 static int
 cmd_sim_exec(int argc, char **argv)
 {
@@ -404,8 +390,6 @@ cmd_sim_exec(int argc, char **argv)
 			break;
 		case 'r':
 			rfc2217 = optarg;
-			if (cmd_sim_addr_ok(optarg) != 0)
-				return 2;
 			break;
 		case 'X':
 			if (strcmp(optarg, "esp") == 0)

@@ -11,7 +11,6 @@
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,8 +34,7 @@ tcp_split(const char *spec, const char *defhost, char *host, size_t hostlen, cha
 			goto bad;
 		hend = colon;
 	}
-	if (colon[1] == '\0' || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
-	    strtoul(colon + 1, NULL, 10) > 65535)
+	if (colon[1] == '\0' || strspn(colon + 1, "0123456789") != strlen(colon + 1))
 		goto bad;
 	if (hend == h)
 		snprintf(host, hostlen, "%s", defhost);

@@ -82,7 +82,6 @@ for name in $names; do
 	case $name in
 	proxy)
 		for args in "--baud x" "--baud 10" "--reset bogus" "--rfc2217 127.0.0.1:0 --rfc2217-reset bogus" \
-		    "--rfc2217 127.0.0.1:99999" "--rfc2217 nohost" "--rfc2217 127.0.0.1:x" \
 		    "--scenario $scen --seed abc" "--scenario $scen --seed 12x" "--scenario $scen --seed -1" \
 		    "--seed 1" "--pin out.ini"; do
 			usage_error "proxy $args" proxy $args /dev/null
@@ -96,7 +95,7 @@ for name in $names; do
 		for args in "--flash-size 3MB" "--flash-size 128K" "--flash-size 256MB" "--flash-size x" \
 		    "--flash-size -4M" "--baud x" "--baud 10" "--wdt-timeout x" "--vanish-after x" \
 		    "--reenumerate-after 5parsecs" "--transport x" "--boot x" "--rfc2217-reset x" \
-		    "--rfc2217 127.0.0.1:99999" "--rfc2217 nohost" "--link a --rfc2217 127.0.0.1:0" extra; do
+		    "--link a --rfc2217 127.0.0.1:0" extra; do
 			usage_error "sim --chip esp32 $args" sim --chip esp32 --flash "$w/sim.bin" $args
 		done
 		usage_error "sim --transport usb-jtag on esp32" sim --chip esp32 --flash "$w/sim.bin" --transport usb-jtag
