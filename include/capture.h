@@ -122,7 +122,7 @@ enum capture_event {
 	CAPTURE_EV_NOT_TRIGGERED = 11,	/* rule= reason= (rule never fired) */
 	CAPTURE_EV_NOTE = 12,		/* text= (free-form note) */
 	CAPTURE_EV_ERROR = 13,		/* what= msg= (harness error) */
-	CAPTURE_EV_VERDICT = 14,	/* class= reason= (reserved for a classifier; nothing writes it yet) */
+	CAPTURE_EV_VERDICT = 14,	/* class= reason= (classifier result) */
 };
 
 /* ---- Writer --------------------------------------------------------- */
