@@ -34,8 +34,10 @@
  * The writer numbers records (seq, from 0), computes each record's stream
  * offset and, for DELIVERED records, the reference to the sent record they
  * derive from (the latest UNCHANGED/ORIGINAL record of the same direction).
- * Every record is flushed to the kernel when written (capture_set_flush), so
- * a killed process loses at most the record being written.
+ * By default every record is flushed to the kernel when written, so a killed
+ * process loses at most the record being written; a writer may turn that
+ * off (capture_set_flush) and flush itself: the proxy flushes before its
+ * loop sleeps, so a killed proxy loses at most one loop iteration's records.
  */
 #ifndef SLIPTAP_CAPTURE_H
 #define SLIPTAP_CAPTURE_H

@@ -49,7 +49,7 @@ static const char cmd_sim_help[] =
 "                         classic reset then fails over the network)\n"
 "  --flash FILE           flash contents (default ./sliptap-sim-CHIP.bin; created\n"
 "                         erased at --flash-size, kept across runs)\n"
-"  --flash-size SIZE      1MB, 2MB, 4MB (default), 8MB or 16MB\n"
+"  --flash-size SIZE      a power of two from 256KB to 128MB (default 4MB)\n"
 "  --transport T          uart (default: a USB-UART bridge) or usb-jtag (the\n"
 "                         chip's USB-Serial/JTAG; S3, C3 and C6 only)\n"
 "  --boot MODE            download (default) or spi (runs the app: boot log,\n"
