@@ -317,7 +317,7 @@ proxy_dev_read_cb(int fd, short revents, void *arg)
 {
 	struct proxy *p = arg;
 	struct proxy_dev *d = &p->dev;
-	static uint8_t buf[PROXY_READ_MAX], data[PROXY_READ_MAX];
+	uint8_t *buf = p->dev_rbuf, *data = p->dev_rdata;
 	ssize_t n;
 	size_t dn;
 	int rounds;
@@ -329,7 +329,7 @@ proxy_dev_read_cb(int fd, short revents, void *arg)
 	if (!d->present || !(revents & (POLLIN | POLLHUP | POLLERR)))
 		return;
 	for (rounds = 0; rounds < 16 && d->present && !p->s[PROXY_D2H].paused; rounds++) {
-		n = read(d->fd, buf, sizeof(buf));
+		n = read(d->fd, buf, sizeof(p->dev_rbuf));
 		if (n > 0) {
 			if (d->kind == PROXY_DEV_RFC2217) {
 				dn = rfc2217_feed(d->codec, buf, (size_t)n, data);
@@ -337,7 +337,7 @@ proxy_dev_read_cb(int fd, short revents, void *arg)
 				proxy_input(p, PROXY_D2H, data, dn);
 			} else
 				proxy_input(p, PROXY_D2H, buf, (size_t)n);
-			if ((size_t)n < sizeof(buf))
+			if ((size_t)n < sizeof(p->dev_rbuf))
 				break;
 			continue;
 		}
@@ -360,10 +360,10 @@ proxy_dev_write(struct proxy *p, const uint8_t *buf, size_t len)
 	ssize_t n;
 
 	if (!d->present)
-		return -2;
+		return PROXY_WRITE_GONE;
 	if (d->kind == PROXY_DEV_RFC2217) {
 		if (d->net.len >= PROXY_NETBUF_MAX)
-			return -1;
+			return PROXY_WRITE_BLOCKED;
 		take = len > 16384 ? 16384 : len;
 		proxy_buf_add(&d->net, esc, rfc2217_escape(buf, take, esc));
 		proxy_dev_net_flush(p);
@@ -372,10 +372,10 @@ proxy_dev_write(struct proxy *p, const uint8_t *buf, size_t len)
 	n = write(d->fd, buf, len);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
-			return -1;
+			return PROXY_WRITE_BLOCKED;
 		/* Handle the loss outside the write path (the queue is being walked). */
 		loop_timer_at(d->lost_timer, 0);
-		return -2;
+		return PROXY_WRITE_GONE;
 	}
 	return n;
 }

@@ -167,8 +167,7 @@ static void
 proxy_host_pty_cb(int fd, short revents, void *arg)
 {
 	struct proxy *p = arg;
-	static uint8_t pkt[PROXY_READ_MAX + 1];
-	uint8_t *buf = pkt + 1;
+	uint8_t *pkt = p->host_rbuf, *buf = pkt + 1;
 	ssize_t n;
 	int ctl, rounds;
 
@@ -179,7 +178,7 @@ proxy_host_pty_cb(int fd, short revents, void *arg)
 	/* Open events first: data from a client that just opened belongs to it. */
 	proxy_host_ino_read(p);
 	for (rounds = 0; rounds < 64 && p->host.pty != NULL && !p->s[PROXY_H2D].paused; rounds++) {
-		n = proxy_host_pty_read(p, pkt, sizeof(pkt), &ctl);
+		n = proxy_host_pty_read(p, pkt, sizeof(p->host_rbuf), &ctl);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
@@ -206,7 +205,7 @@ proxy_host_pty_cb(int fd, short revents, void *arg)
 			proxy_host_check_baud(p);
 		}
 		proxy_input(p, PROXY_H2D, buf, (size_t)n);
-		if ((size_t)n < sizeof(pkt) - 1)
+		if ((size_t)n < sizeof(p->host_rbuf) - 1)
 			break;		/* drained: skip the read that would say EAGAIN */
 	}
 }
@@ -510,16 +509,16 @@ proxy_host_write(struct proxy *p, const uint8_t *buf, size_t len)
 
 	if (!p->host.up) {
 		p->host.discarded += len;
-		return -2;
+		return PROXY_WRITE_GONE;
 	}
 	if (p->host.kind == PROXY_HOST_RFC2217) {
 		if (p->host.cfd == -1) {
 			p->host.discarded += len;
-			return -2;
+			return PROXY_WRITE_GONE;
 		}
 		if (p->host.net.len >= PROXY_NETBUF_MAX || (p->host.codec != NULL &&
 		    rfc2217_port(p->host.codec)->suspended))
-			return -1;
+			return PROXY_WRITE_BLOCKED;
 		take = len > 16384 ? 16384 : len;
 		proxy_buf_add(&p->host.net, esc, rfc2217_escape(buf, take, esc));
 		proxy_host_net_flush(p);
@@ -535,8 +534,8 @@ proxy_host_write(struct proxy *p, const uint8_t *buf, size_t len)
 	n = pty_write(p->host.pty, buf, len);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
-			return -1;
-		return -2;
+			return PROXY_WRITE_BLOCKED;
+		return PROXY_WRITE_GONE;
 	}
 	return n;
 }
