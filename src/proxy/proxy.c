@@ -632,7 +632,7 @@ proxy_free(struct proxy *p)
 		return;
 	/* Streams end: open frames are recorded as truncated. */
 	for (i = 0; i < 2; i++) {
-		if (p->s[i].dec != NULL && (p->dev.present || i == PROXY_H2D))
+		if (p->s[i].dec != NULL && (p->dev.present || p->detached || i == PROXY_H2D))
 			proxy_source_gone(p, (enum proxy_dir)i);
 	}
 	if (p->hooks != NULL && p->hooks->done != NULL)
