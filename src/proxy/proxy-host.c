@@ -567,12 +567,21 @@ proxy_freeze_host(struct proxy *p, int on)
 {
 	if (p->host.kind != PROXY_HOST_PTY || p->host.pty == NULL || !p->host.up)
 		return -1;
-	if (pty_freeze(p->host.pty, on) == -1)
+	if (pty_freeze(p->host.pty, on || p->host.held) == -1)
 		return -1;
 	p->host.frozen = on;
 	proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_H2D, "text=\"host writes %s\"",
 	    on ? "frozen (tcflow TCOOFF)" : "thawed");
 	return 0;
+}
+
+/* Back-pressure: the device takes nothing, so the tool's writes block (pty: tcflow). */
+void
+proxy_host_hold_writes(struct proxy *p, int on)
+{
+	p->host.held = on;
+	if (p->host.kind == PROXY_HOST_PTY && p->host.pty != NULL && p->host.up)
+		(void)pty_freeze(p->host.pty, on || p->host.frozen);
 }
 
 static void

@@ -22,11 +22,13 @@ struct pty;
 #define PROXY_READ_MAX		65536		/* one read */
 /*
  * Back-pressure. When a destination cannot take bytes (EAGAIN, a full
- * socket buffer), the proxy stops reading the source of that direction once
- * PROXY_BACKPRESSURE bytes are queued for it, so the sender's own writes
- * block as they would on the real port. Bytes held back on purpose (a
- * stall, a delay, a throttle) are queued up to PROXY_QUEUE_MAX before the
- * source is paused (a memory bound only).
+ * socket buffer), the sender's own writes are made to block at once as on
+ * the real port (a pty client's writes are frozen with tcflow, see
+ * hold_sender below) and the proxy stops reading that source once
+ * PROXY_BACKPRESSURE bytes are queued (what the client wrote before the
+ * freeze). Bytes held back on purpose (a stall, a delay, a throttle) are
+ * queued up to PROXY_QUEUE_MAX before the source is paused (a memory bound
+ * only).
  */
 #define PROXY_BACKPRESSURE	4096u
 #define PROXY_QUEUE_MAX		(4u << 20)
@@ -51,6 +53,12 @@ struct proxy_path_ops {
 	void	(*want)(struct proxy *p);
 	/* Someone has the client side open (device bytes reach a tool). */
 	int	(*has_client)(struct proxy *p);
+	/*
+	 * The destination of `dir` blocks (1) or takes bytes again (0): make
+	 * the sender's own writes block as on the real port (h2d: freeze the
+	 * client pty's writes). May be NULL.
+	 */
+	void	(*hold_sender)(struct proxy *p, enum proxy_dir dir, int on);
 };
 #define PROXY_RETRY_NS		(100ULL * LOOP_MS)	/* device reappearance poll */
 #define PROXY_BAUD_POLL_NS	(20ULL * LOOP_MS)	/* termios poll besides TIOCPKT_IOCTL */
@@ -132,7 +140,8 @@ struct proxy_host {
 	int		 clients;	/* opens minus closes seen on the slave */
 	uint32_t	 baud;		/* last termios speed seen */
 	uint64_t	 baud_checked;	/* when the termios speed was last polled */
-	int		 frozen;
+	int		 frozen;	/* by a fault (proxy_freeze_host) */
+	int		 held;		/* by back-pressure (proxy_host_hold_writes) */
 	/* rfc2217 server */
 	int		 lfd, cfd;
 	struct loop_fd	*lfdh, *cfdh;
@@ -296,6 +305,8 @@ void proxy_host_close(struct proxy *p, int hangup);
 ssize_t proxy_host_write(struct proxy *p, const uint8_t *buf, size_t len);
 void proxy_host_want(struct proxy *p);
 int proxy_host_has_client(struct proxy *p);
+/* Back-pressure from the device: the client's writes block (pty) or not. */
+void proxy_host_hold_writes(struct proxy *p, int on);
 const char *proxy_host_name(const struct proxy *p);
 
 /* proxy-device.c: the device side */

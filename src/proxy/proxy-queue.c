@@ -52,19 +52,25 @@ proxy_check_baud_mark(struct proxy *p)
 	proxy_set_device_baud(p, baud, "protocol");
 }
 
-/* Pause or resume the source of `dir` from the queue's state; record blocked spells. */
+/*
+ * Pause or resume the source of `dir` from the queue's state. A spell of
+ * back-pressure (the destination blocks with bytes queued) holds the
+ * sender's writes and is recorded as a WRITE_BLOCKED / UNBLOCKED pair.
+ */
 static void
 proxy_pressure(struct proxy *p, struct proxy_stream *s)
 {
-	int bp = s->blocked && s->queued >= PROXY_BACKPRESSURE;
+	int bp = s->blocked && s->queued > 0;
 	int full = s->queued >= PROXY_QUEUE_MAX ||
 	    (s->paused && !s->pressure && s->queued >= PROXY_QUEUE_MAX / 2);
-	int paused = bp || full;
+	int paused = (bp && s->queued >= PROXY_BACKPRESSURE) || full;
 	uint64_t now;
 
 	if (bp && !s->pressure) {
 		s->pressure = 1;
 		s->pressure_at = loop_now();
+		if (p->path->hold_sender != NULL)
+			p->path->hold_sender(p, s->dir, 1);
 		if (s->pressure_records++ < PROXY_PRESSURE_RECORDS)
 			proxy_eventf(p, s->dir == PROXY_H2D ? CAPTURE_EV_DEVICE_WRITE_BLOCKED :
 			    CAPTURE_EV_HOST_WRITE_BLOCKED, proxy_capdir(s->dir), "queued=%zu",
@@ -73,8 +79,10 @@ proxy_pressure(struct proxy *p, struct proxy_stream *s)
 			proxy_eventf(p, CAPTURE_EV_NOTE, proxy_capdir(s->dir),
 			    "text=\"more %s write blocks not recorded (limit reached)\"",
 			    s->dir == PROXY_H2D ? "device" : "host");
-	} else if (!bp && s->pressure && (!s->blocked || s->queued == 0)) {
+	} else if (!bp && s->pressure) {
 		s->pressure = 0;
+		if (p->path->hold_sender != NULL)
+			p->path->hold_sender(p, s->dir, 0);
 		now = loop_now();
 		if (s->pressure_records <= PROXY_PRESSURE_RECORDS)
 			proxy_eventf(p, s->dir == PROXY_H2D ? CAPTURE_EV_DEVICE_WRITE_UNBLOCKED :

@@ -494,10 +494,19 @@ proxy_sides_want(struct proxy *p)
 	proxy_dev_want(p);
 }
 
+static void
+proxy_sides_hold(struct proxy *p, enum proxy_dir dir, int on)
+{
+	/* A device has no flow control: not reading it is all there is. */
+	if (dir == PROXY_H2D)
+		proxy_host_hold_writes(p, on);
+}
+
 static const struct proxy_path_ops proxy_sides = {
 	.write = proxy_sides_write,
 	.want = proxy_sides_want,
 	.has_client = proxy_host_has_client,
+	.hold_sender = proxy_sides_hold,
 };
 
 /* Everything but the two sides: streams, timers, tracker, capture. */

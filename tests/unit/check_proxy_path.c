@@ -34,6 +34,8 @@ struct sink {
 	int	 gone[2];	/* say GONE */
 	size_t	 per_write[2];	/* take at most this much per write (0 = all) */
 	int	 has_client;
+	int	 held[2];	/* hold_sender state */
+	int	 holds[2];	/* times it was asked to hold */
 	/* units the filter saw */
 	int	 filter;
 	int	 verdict;	/* PROXY_PASS, PROXY_HANDLED (then re-sent with proxy_send_at) */
@@ -72,7 +74,14 @@ sink_has_client(struct proxy *p)
 	return S->has_client;
 }
 
-static const struct proxy_path_ops sink_ops = { sink_write, sink_want, sink_has_client };
+static void
+sink_hold(struct proxy *p, enum proxy_dir dir, int on)
+{
+	S->held[dir] = on;
+	S->holds[dir] += on;
+}
+
+static const struct proxy_path_ops sink_ops = { sink_write, sink_want, sink_has_client, sink_hold };
 
 static int
 sink_filter(struct proxy *p, const struct proxy_unit *u, void *arg)
@@ -334,6 +343,8 @@ run_backpressure(int filter)
 		fed += 512;
 	}
 	ck_assert_int_eq(p->s[PROXY_H2D].paused, 1);
+	ck_assert_int_eq(S->held[PROXY_H2D], 1);	/* the tool's writes block */
+	ck_assert_int_eq(S->holds[PROXY_H2D], 1);	/* from the first blocked write on */
 	ck_assert_uint_ge(p->s[PROXY_H2D].queued + p->s[PROXY_H2D].pend.len, PROXY_BACKPRESSURE);
 	ck_assert_uint_le(fed, PROXY_BACKPRESSURE + 512);
 	ck_assert_int_eq(p->s[PROXY_D2H].paused, 0);	/* the other way is not affected */
@@ -343,6 +354,7 @@ run_backpressure(int filter)
 	while (p->s[PROXY_H2D].queued > 0)
 		proxy_drain(p, PROXY_H2D);
 	ck_assert_int_eq(p->s[PROXY_H2D].paused, 0);
+	ck_assert_int_eq(S->held[PROXY_H2D], 0);
 	proxy_input(p, PROXY_H2D, in + fed, sizeof(in) - fed);
 	while (p->s[PROXY_H2D].queued > 0)
 		proxy_drain(p, PROXY_H2D);
@@ -398,6 +410,7 @@ START_TEST(test_stall_is_not_backpressure)
 	ck_assert_int_eq(p->s[PROXY_H2D].paused, 0);
 	proxy_stall(p, PROXY_H2D, 0);
 	ck_assert_uint_eq(S->len[PROXY_H2D], sizeof(in));
+	ck_assert_int_eq(S->holds[PROXY_H2D], 0);
 	proxy_free(p);
 	ck_assert_int_eq(count_records(CAPTURE_T_EVENT, CAPTURE_EV_DEVICE_WRITE_BLOCKED, NULL,
 	    NULL), 0);
