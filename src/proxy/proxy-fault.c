@@ -82,6 +82,28 @@ proxy_fault_random_seed(void)
 	return s % 1000000000ULL;
 }
 
+/* Can the --pin file be written? Checked before anything runs; leaves no file behind. */
+static int
+proxy_fault_pin_check(const char *path, char *err, size_t errlen)
+{
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd != -1) {
+		close(fd);
+		unlink(path);
+		return 0;
+	}
+	if (errno == EEXIST)
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd == -1) {
+		snprintf(err, errlen, "sliptap proxy: --pin %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 struct proxy_fault *
 proxy_fault_new(const struct proxy_fault_config *cfg, char *err, size_t errlen)
 {
@@ -107,6 +129,11 @@ proxy_fault_new(const struct proxy_fault_config *cfg, char *err, size_t errlen)
 		seed = pf->sc.seed;
 	else
 		seed = proxy_fault_random_seed();
+	if (cfg->pin != NULL && proxy_fault_pin_check(cfg->pin, err, errlen) != 0) {
+		scenario_free(&pf->sc);
+		free(pf);
+		return NULL;
+	}
 	pf->seed = seed;
 	pf->pin = cfg->pin;
 	pf->quiet = cfg->quiet;
@@ -489,10 +516,10 @@ proxy_fault_finish(struct proxy_fault *pf)
 {
 	FILE *f;
 	char *text;
-	int rc = 0;
+	int rc = fault_engine_not_triggered(pf->engine) > 0 ? PROXY_FAULT_EXIT_NOT_TRIGGERED : 0;
 
 	if (pf->pin == NULL)
-		return 0;
+		return rc;
 	text = fault_engine_pin(pf->engine);
 	if ((f = fopen(pf->pin, "w")) == NULL) {
 		fprintf(stderr, "sliptap proxy: --pin %s: %s\n", pf->pin, strerror(errno));
