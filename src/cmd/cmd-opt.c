@@ -28,14 +28,17 @@ cmd_opt_baud(const char *cmd, const char *arg, uint32_t *out)
 }
 
 int
-cmd_opt_rfc2217_reset(const char *cmd, const char *arg, int *direct)
+cmd_opt_rfc2217_reset(const char *cmd, const char *arg, enum cmd_rfc2217_reset *mode)
 {
-	if (strcmp(arg, "esp") == 0)
-		*direct = 0;
+	if (strcmp(arg, "auto") == 0)
+		*mode = CMD_RFC2217_AUTO;
+	else if (strcmp(arg, "esp") == 0)
+		*mode = CMD_RFC2217_ESP;
 	else if (strcmp(arg, "direct") == 0)
-		*direct = 1;
+		*mode = CMD_RFC2217_DIRECT;
 	else {
-		fprintf(stderr, "sliptap %s: --rfc2217-reset %s: want esp or direct\n", cmd, arg);
+		fprintf(stderr, "sliptap %s: --rfc2217-reset %s: want auto, esp or direct\n",
+		    cmd, arg);
 		return -1;
 	}
 	return 0;
@@ -48,7 +51,8 @@ cmd_opt_addr(const char *cmd, const char *opt, const char *arg)
 
 	if (tcp_split(arg, "127.0.0.1", host, sizeof(host), port, sizeof(port), err,
 	    sizeof(err)) == -1) {
-		fprintf(stderr, "sliptap %s: --%s %s\n", cmd, opt, err);
+		fprintf(stderr, "sliptap %s: %s%s: %s\n", cmd, opt[0] >= 'a' ? "--" : "", opt,
+		    err);
 		return -1;
 	}
 	return 0;

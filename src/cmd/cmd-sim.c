@@ -26,14 +26,14 @@ static const char cmd_sim_help[] =
 "                         pty (ADDR defaults to 127.0.0.1; port 0 picks a free\n"
 "                         one, named in the ready line); one client at a time,\n"
 "                         whose DTR/RTS drive the auto-reset circuit\n"
-"  --rfc2217-reset MODE   how the RFC 2217 server treats DTR/RTS: esp (default)\n"
-"                         like esptool's esp_rfc2217_server: DTR on starts a\n"
-"                         reset into download mode and RTS off a hard reset,\n"
-"                         with board timings; direct: each change reaches the\n"
-"                         circuit as it arrives (like ser2net: the classic\n"
-"                         reset then fails over the network). A `sliptap proxy\n"
-"                         --rfc2217` in front passes the tool's changes on, so\n"
-"                         the default works through it\n"
+"  --rfc2217-reset MODE   how the RFC 2217 server treats DTR/RTS: auto (the\n"
+"                         default) or esp: like esptool's esp_rfc2217_server,\n"
+"                         DTR on starts a reset into download mode and RTS off\n"
+"                         a hard reset, with board timings; direct: each change\n"
+"                         reaches the circuit as it arrives (like ser2net: the\n"
+"                         classic reset then fails over the network). A\n"
+"                         `sliptap proxy --rfc2217` in front passes the tool's\n"
+"                         changes on, so the defaults work through it\n"
 "  --flash FILE           flash contents (default ./sliptap-sim-CHIP.bin; created\n"
 "                         erased at --flash-size, kept across runs)\n"
 "  --flash-size SIZE      1MB, 2MB, 4MB (default), 8MB or 16MB\n"
@@ -88,9 +88,10 @@ static const struct option cmd_sim_opts[] = {
 
 /* One option into c; 0, or 2 (a usage error, printed). */
 static int
-cmd_sim_opt(int ch, struct simserve_config *c, int *chip, int *no_wdt, int *direct)
+cmd_sim_opt(int ch, struct simserve_config *c, int *chip, int *no_wdt, int *mode)
 {
 	struct sim_config *sc = &c->host.sim;
+	enum cmd_rfc2217_reset rm;
 
 	switch (ch) {
 	case 'c':
@@ -107,7 +108,10 @@ cmd_sim_opt(int ch, struct simserve_config *c, int *chip, int *no_wdt, int *dire
 		c->rfc2217 = optarg;
 		return cmd_opt_addr("sim", "rfc2217", optarg) == -1 ? 2 : 0;
 	case 'X':
-		return cmd_opt_rfc2217_reset("sim", optarg, direct) == -1 ? 2 : 0;
+		if (cmd_opt_rfc2217_reset("sim", optarg, &rm) == -1)
+			return 2;
+		*mode = (int)rm;
+		return 0;
 	case 'f':
 		c->host.flash_path = optarg;
 		return 0;
@@ -167,7 +171,7 @@ cmd_sim_exec(int argc, char **argv)
 	struct simserve_config c;
 	const char *log_path = NULL;
 	char *default_flash = NULL;
-	int ch, chip = -1, rc, no_wdt = 0, direct = -1;
+	int ch, chip = -1, rc, no_wdt = 0, mode = -1;
 
 	memset(&c, 0, sizeof(c));
 	simhost_config_init(&c.host, SIM_CHIP_ESP32);
@@ -175,7 +179,7 @@ cmd_sim_exec(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", cmd_sim_opts, NULL)) != -1) {
 		if (ch == 'L')
 			log_path = optarg;
-		else if ((rc = cmd_sim_opt(ch, &c, &chip, &no_wdt, &direct)) != 0)
+		else if ((rc = cmd_sim_opt(ch, &c, &chip, &no_wdt, &mode)) != 0)
 			return rc;
 	}
 	if (optind != argc || chip < 0) {
@@ -184,7 +188,7 @@ cmd_sim_exec(int argc, char **argv)
 			    "or esp32c3)\n");
 		return cmd_usage_error(&cmd_sim_entry);
 	}
-	if (direct != -1 && c.rfc2217 == NULL) {
+	if (mode != -1 && c.rfc2217 == NULL) {
 		fprintf(stderr, "sliptap sim: --rfc2217-reset needs --rfc2217\n");
 		return 2;
 	}
@@ -207,7 +211,8 @@ cmd_sim_exec(int argc, char **argv)
 		    "from 256KB to 128MB\n");
 		return 2;
 	}
-	c.esp_reset = direct != 1;
+	/* auto is esp here: the simulated circuit has the lines */
+	c.esp_reset = mode != CMD_RFC2217_DIRECT;
 	if (c.host.flash_path == NULL) {
 		xasprintf(&default_flash, "sliptap-sim-%s.bin", sim_chip_name(c.host.sim.chip));
 		c.host.flash_path = default_flash;
@@ -227,7 +232,7 @@ cmd_sim_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_sim_entry = {
 	"sim",
-	"--chip CHIP [--link PATH | --rfc2217 ADDR:PORT [--rfc2217-reset esp|direct]] "
+	"--chip CHIP [--link PATH | --rfc2217 ADDR:PORT [--rfc2217-reset auto|esp|direct]] "
 	"[--flash FILE] [--flash-size SIZE] "
 	"[--transport uart|usb-jtag] [--boot download|spi] [--baud N] [--pace] "
 	"[--wdt-timeout DUR] [--no-wdt] [--vanish-after DUR] [--reenumerate-after DUR] "

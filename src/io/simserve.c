@@ -214,16 +214,11 @@ simserve_pty_room(void *arg)
 	simserve_pty_want(arg, 0);
 }
 
-static int
+static void
 simserve_pty_up(struct simserve *s)
 {
 	struct simhost_cbs cbs;
-	char err[512];
 
-	if ((s->pty = pty_new(s->cfg->link, 1, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "sliptap sim: %s\n", err);
-		return -1;
-	}
 	s->eio = loop_timer_new(s->loop, simserve_eio_cb, s);
 	s->mfd = loop_fd_add(s->loop, pty_master_fd(s->pty), POLLIN, simserve_pty_cb, s);
 	memset(&cbs, 0, sizeof(cbs));
@@ -232,7 +227,6 @@ simserve_pty_up(struct simserve *s)
 	cbs.usb_cb = simserve_pty_usb;
 	cbs.arg = s;
 	simhost_set_cbs(s->h, &cbs);
-	return 0;
 }
 
 /* ---- RFC 2217 ------------------------------------------------------------- */
@@ -424,11 +418,11 @@ simserve_net_usb(enum simhost_usb ev, void *arg)
 	}
 }
 
+/* Listen (before the device exists: a port in use fails before any log). */
 static int
-simserve_net_up(struct simserve *s)
+simserve_net_listen(struct simserve *s)
 {
 	struct rfc2217_server_cbs scbs;
-	struct simhost_cbs cbs;
 	char err[512];
 
 	memset(&scbs, 0, sizeof(scbs));
@@ -440,12 +434,20 @@ simserve_net_up(struct simserve *s)
 	scbs.room_cb = simserve_net_room;
 	scbs.arg = s;
 	s->srv = rfc2217_server_listen(s->loop, s->cfg->rfc2217,
-	    sim_device_baud(simhost_device(s->h)), &scbs, err, sizeof(err));
+	    s->cfg->host.sim.baud ? s->cfg->host.sim.baud : 115200, &scbs, err, sizeof(err));
 	if (s->srv == NULL) {
 		fprintf(stderr, "sliptap sim: --rfc2217: %s\n", err);
 		return -1;
 	}
 	rfc2217_server_set_modemstate(s->srv, RFC2217_MODEM_CTS | RFC2217_MODEM_DSR);
+	return 0;
+}
+
+static void
+simserve_net_up(struct simserve *s)
+{
+	struct simhost_cbs cbs;
+
 	s->rs_timer = loop_timer_new(s->loop, simserve_rs_step, s);
 	memset(&cbs, 0, sizeof(cbs));
 	cbs.out_cb = simserve_net_out;
@@ -453,7 +455,6 @@ simserve_net_up(struct simserve *s)
 	cbs.usb_cb = simserve_net_usb;
 	cbs.arg = s;
 	simhost_set_cbs(s->h, &cbs);
-	return 0;
 }
 
 /* ---- Life ----------------------------------------------------------------- */
@@ -492,12 +493,21 @@ simserve_run(const struct simserve_config *c)
 	loop_signal(s.loop, SIGTERM, simserve_signal, &s);
 	loop_signal(s.loop, SIGHUP, simserve_signal, &s);
 	signal(SIGPIPE, SIG_IGN);
+	if (c->rfc2217 != NULL) {
+		if (simserve_net_listen(&s) == -1)
+			goto out;
+	} else if ((s.pty = pty_new(c->link, 1, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "sliptap sim: %s\n", err);
+		goto out;
+	}
 	if ((s.h = simhost_new(s.loop, &hc, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "sliptap sim: %s\n", err);
 		goto out;
 	}
-	if ((c->rfc2217 != NULL ? simserve_net_up(&s) : simserve_pty_up(&s)) == -1)
-		goto out;
+	if (s.srv != NULL)
+		simserve_net_up(&s);
+	else
+		simserve_pty_up(&s);
 	if (sc->transport == SIM_TRANSPORT_USB_JTAG)
 		simserve_logf(&s, "RTC watchdog: %s; vanish after %.3f s, re-enumerate after %.3f s",
 		    sc->wdt_timeout_ns ? "armed in download mode" : "off",

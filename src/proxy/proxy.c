@@ -733,11 +733,13 @@ proxy_client_control(struct proxy *p, enum reset_line line, int on)
 	int dtr = line == RESET_LINE_DTR ? on : -1, rts = line == RESET_LINE_RTS ? on : -1;
 
 	/*
-	 * --rfc2217-reset direct, or a device that is itself an RFC 2217
-	 * server (which reads the lines the esp way if it is one, as
-	 * `sliptap sim --rfc2217` does): the change goes on as sent.
+	 * --rfc2217-reset direct, or (auto) a device that is itself an RFC
+	 * 2217 server, which reads the lines the esp way if it is one (as
+	 * `sliptap sim --rfc2217` and esp_rfc2217_server do): the change goes
+	 * on as sent, and chaining is as if the tool talked to it directly.
 	 */
-	if (p->cfg.rfc2217_direct || proxy_dev_lines_remote(p)) {
+	if (p->cfg.rfc2217_direct == PROXY_RFC2217_DIRECT ||
+	    (p->cfg.rfc2217_direct == PROXY_RFC2217_AUTO && proxy_dev_lines_remote(p))) {
 		proxy_set_device_lines(p, dtr, rts, "rfc2217");
 		return;
 	}
