@@ -140,7 +140,7 @@ cmd_proxy_exec(int argc, char **argv)
 	struct proxy_fault *pf = NULL;
 	char err[8192], *cmdline;
 	enum cmd_rfc2217_reset rm;
-	int ch, rc, reset_mode = -1;
+	int ch, rc, frc, reset_mode = -1;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&fcfg, 0, sizeof(fcfg));
@@ -240,8 +240,8 @@ cmd_proxy_exec(int argc, char **argv)
 		proxy_fault_attach(pf, p);
 	rc = proxy_run(p);
 	proxy_free(p);
-	if (pf != NULL && proxy_fault_finish(pf) != 0 && rc == 0)
-		rc = 1;
+	if (pf != NULL && (frc = proxy_fault_finish(pf)) != 0 && rc == 0)
+		rc = frc;	/* 1: --pin failed; 3: a rule never fired */
 	proxy_fault_free(pf);
 	free(cmdline);
 	return rc;

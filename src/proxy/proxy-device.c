@@ -153,7 +153,7 @@ ssize_t
 proxy_dev_write(struct proxy *p, const uint8_t *buf, size_t len)
 {
 	if (!p->dev.present)
-		return -2;
+		return PROXY_WRITE_GONE;
 	return endpoint_write(p->dev.ep, buf, len);	/* ENDPOINT_AGAIN / _GONE are -1 / -2 */
 }
 

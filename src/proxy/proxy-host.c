@@ -146,7 +146,7 @@ static void
 proxy_host_pty_cb(int fd, short revents, void *arg)
 {
 	struct proxy *p = arg;
-	static uint8_t buf[PROXY_READ_MAX + 1];
+	uint8_t *buf = p->host_rbuf;
 	ssize_t n;
 	int ctl, rounds;
 
@@ -157,7 +157,7 @@ proxy_host_pty_cb(int fd, short revents, void *arg)
 	/* Open events first: data from a client that just opened belongs to it. */
 	proxy_host_ino_read(p);
 	for (rounds = 0; rounds < 64 && p->host.pty != NULL && !p->s[PROXY_H2D].paused; rounds++) {
-		n = pty_read(p->host.pty, buf, sizeof(buf), &ctl);
+		n = pty_read(p->host.pty, buf, sizeof(p->host_rbuf), &ctl);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
@@ -184,7 +184,7 @@ proxy_host_pty_cb(int fd, short revents, void *arg)
 			proxy_host_check_baud(p);
 		}
 		proxy_input(p, PROXY_H2D, buf, (size_t)n);
-		if ((size_t)n < sizeof(buf) - 1)
+		if ((size_t)n < sizeof(p->host_rbuf) - 1)
 			break;		/* drained: skip the read that would say EAGAIN */
 	}
 }
@@ -378,7 +378,7 @@ proxy_host_write(struct proxy *p, const uint8_t *buf, size_t len)
 
 	if (!p->host.up) {
 		p->host.discarded += len;
-		return -2;
+		return PROXY_WRITE_GONE;
 	}
 	if (p->host.kind == PROXY_HOST_RFC2217) {
 		n = rfc2217_server_write(p->host.srv, buf, len);
@@ -396,8 +396,8 @@ proxy_host_write(struct proxy *p, const uint8_t *buf, size_t len)
 	n = pty_write(p->host.pty, buf, len);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
-			return -1;
-		return -2;
+			return PROXY_WRITE_BLOCKED;
+		return PROXY_WRITE_GONE;
 	}
 	return n;
 }
@@ -448,12 +448,21 @@ proxy_freeze_host(struct proxy *p, int on)
 		    on ? "frozen (client socket no longer read)" : "thawed");
 		return 0;
 	}
-	if (p->host.pty == NULL || pty_freeze(p->host.pty, on) == -1)
+	if (p->host.pty == NULL || pty_freeze(p->host.pty, on || p->host.held) == -1)
 		return -1;
 	p->host.frozen = on;
 	proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_H2D, "text=\"host writes %s\"",
 	    on ? "frozen (tcflow TCOOFF)" : "thawed");
 	return 0;
+}
+
+/* Back-pressure: the device takes nothing, so the tool's writes block (pty: tcflow). */
+void
+proxy_host_hold_writes(struct proxy *p, int on)
+{
+	p->host.held = on;
+	if (p->host.kind == PROXY_HOST_PTY && p->host.pty != NULL && p->host.up)
+		(void)pty_freeze(p->host.pty, on || p->host.frozen);
 }
 
 static void
