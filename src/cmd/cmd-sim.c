@@ -232,13 +232,13 @@ cmd_sim_exec(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_sim_entry = {
-	"sim",
-	"--chip CHIP [--link PATH | --rfc2217 ADDR:PORT [--rfc2217-reset auto|esp|direct]] "
-	"[--flash FILE] [--flash-size SIZE] "
-	"[--transport uart|usb-jtag] [--boot download|spi] [--baud N] [--pace] "
-	"[--wdt-timeout DUR] [--no-wdt] [--vanish-after DUR] [--reenumerate-after DUR] "
-	"[--log FILE] [--verbose]",
-	"simulate an ESP device on a pty (or RFC 2217) for esptool / esptool-js",
-	cmd_sim_help,
-	cmd_sim_exec
+	.name = "sim",
+	.usage = "--chip CHIP [--link PATH | --rfc2217 ADDR:PORT [--rfc2217-reset auto|esp|direct]] "
+	    "[--flash FILE] [--flash-size SIZE] "
+	    "[--transport uart|usb-jtag] [--boot download|spi] [--baud N] [--pace] "
+	    "[--wdt-timeout DUR] [--no-wdt] [--vanish-after DUR] [--reenumerate-after DUR] "
+	    "[--log FILE] [--verbose]",
+	.summary = "simulate an ESP device on a pty (or RFC 2217) for esptool / esptool-js",
+	.help = cmd_sim_help,
+	.exec = cmd_sim_exec,
 };
