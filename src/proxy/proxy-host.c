@@ -264,13 +264,14 @@ proxy_host_srv_up(struct proxy *p, char *err, size_t errlen)
 	struct rfc2217_server_cbs cbs;
 
 	if (p->host.srv == NULL) {
-		memset(&cbs, 0, sizeof(cbs));
-		cbs.open_cb = proxy_host_srv_open;
-		cbs.close_cb = proxy_host_srv_close;
-		cbs.data_cb = proxy_host_srv_data;
-		cbs.cmd_cb = proxy_host_srv_cmd;
-		cbs.writable_cb = proxy_host_srv_writable;
-		cbs.arg = p;
+		cbs = (struct rfc2217_server_cbs) {
+			.open_cb = proxy_host_srv_open,
+			.close_cb = proxy_host_srv_close,
+			.data_cb = proxy_host_srv_data,
+			.cmd_cb = proxy_host_srv_cmd,
+			.writable_cb = proxy_host_srv_writable,
+			.arg = p,
+		};
 		p->host.srv = rfc2217_server_listen(p->loop, p->cfg.rfc2217, p->dev.baud, &cbs,
 		    err, errlen);
 		if (p->host.srv == NULL)

@@ -18,6 +18,7 @@
 #include "slip.h"
 
 struct endpoint;
+struct reset_player;
 struct rfc2217_server;
 struct pty;
 
@@ -162,11 +163,8 @@ struct proxy_dev {
 	int		 dtr, rts;
 	struct loop_timer *retry;
 	uint64_t	 gone_at;
-	/* a reset sequence in progress (reset.h) */
-	const struct reset_step *rs;
-	size_t		 rs_n, rs_i;
-	enum proxy_reset rs_how;
-	struct loop_timer *rs_timer;
+	/* reset sequences (reset.h) played on the device's lines */
+	struct reset_player *rs;
 	int		 rs_release;	/* release DTR and RTS once the sequence ends */
 };
 
