@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd-opt.h"
 #include "cmd.h"
+#include "reset.h"
+#include "simhost.h"
 #include "util.h"
 #include "../proxy/proxy.h"
 #include "../proxy/proxy-fault.h"
@@ -22,20 +25,29 @@ static const char cmd_proxy_help[] =
 "  sliptap proxy: ready on /dev/pts/7 (link /tmp/ttyESP) -> /dev/ttyUSB0\n"
 "\n"
 "DEVICE is a serial port name (/dev/ttyUSB0, COM5), usb:VID:PID[:SERIAL] (hex,\n"
-"e.g. usb:10c4:ea60), a tty or pty path, rfc2217://HOST:PORT or tcp://HOST:PORT.\n"
+"e.g. usb:10c4:ea60), a tty or pty path, rfc2217://HOST:PORT, tcp://HOST:PORT,\n"
+"or sim:CHIP[,KEY=VALUE...]: the simulator in this process (keys: transport,\n"
+"boot, flash, flash-size, baud, pace, wdt-timeout, no-wdt, vanish-after,\n"
+"reenumerate-after, verbose, as the `sliptap sim` options; without flash= the\n"
+"flash is erased memory). A tty or serial DEVICE is opened exclusively: a\n"
+"second proxy on it fails, naming the process that has it.\n"
 "\n"
 "  --link PATH            a stable symlink to the client pty (made atomically,\n"
 "                         removed on exit, kept across hang-ups)\n"
 "  --rfc2217 ADDR:PORT    serve RFC 2217 instead of a pty (e.g. 127.0.0.1:4000;\n"
 "                         the address defaults to loopback): the tool's baud and\n"
 "                         DTR/RTS reach the device (esptool --port rfc2217://...)\n"
-"  --rfc2217-reset MODE   how the RFC 2217 server treats DTR/RTS: esp (default)\n"
-"                         like esptool's esp_rfc2217_server: DTR on runs the\n"
-"                         reset into download mode with board timings on the\n"
-"                         device, RTS off a hard reset, other changes are\n"
-"                         ignored (a client's own sequence loses its timing on\n"
-"                         the network); direct: every change reaches the device\n"
-"                         as it arrives (ser2net, pySerial's rfc2217_server)\n"
+"  --rfc2217-reset MODE   how the RFC 2217 server treats DTR/RTS: auto (the\n"
+"                         default): like esp, but when DEVICE is rfc2217:// the\n"
+"                         tool's changes go on as sent (the server there reads\n"
+"                         them: `sliptap sim --rfc2217` or esp_rfc2217_server\n"
+"                         behind the proxy work as without it); esp: like\n"
+"                         esptool's esp_rfc2217_server: DTR on runs the reset\n"
+"                         into download mode with board timings on the device,\n"
+"                         RTS off a hard reset, other changes are ignored (a\n"
+"                         client's own sequence loses its timing on the\n"
+"                         network); direct: every change reaches the device as\n"
+"                         it arrives (ser2net, pySerial's rfc2217_server)\n"
 "  --baud N               initial device baud (default 115200); afterwards the\n"
 "                         device follows the tool's termios / RFC 2217 requests\n"
 "                         and acknowledged CHANGE_BAUDRATE commands\n"
@@ -57,6 +69,8 @@ static const char cmd_proxy_help[] =
 "  --pin OUT.ini          at exit, write the scenario with every probabilistic\n"
 "                         rule pinned to the positions where it fired (nth)\n"
 "  --json-events          print one JSON object per session event on stdout\n"
+"  --reset-table          print the reset sequences (NAME DTR RTS TIGHT DELAY_MS\n"
+"                         per step; -1 leaves a line) and exit\n"
 "  --quiet                no status line and no notices on stderr\n"
 "\n"
 "The pty survives the tool closing and reopening it. If the device vanishes, the\n"
@@ -81,6 +95,7 @@ static const struct option cmd_proxy_opts[] = {
 	{ "seed", required_argument, NULL, 'S' },
 	{ "pin", required_argument, NULL, 'P' },
 	{ "json-events", no_argument, NULL, 'j' },
+	{ "reset-table", no_argument, NULL, 'T' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -104,6 +119,41 @@ cmd_proxy_cmdline(int argc, char **argv)
 	return s;
 }
 
+/* The one table of reset sequences (reset.h), for scripts and tests. */
+static void
+cmd_proxy_reset_table(void)
+{
+	static const enum reset_kind kinds[] = {
+		RESET_CLASSIC, RESET_UNIX_TIGHT, RESET_USB_JTAG, RESET_HARD,
+	};
+	const struct reset_step *st;
+	size_t i, j, n;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		st = reset_sequence(kinds[i], &n);
+		for (j = 0; j < n; j++)
+			printf("%s %d %d %d %u\n", reset_name(kinds[i]), st[j].dtr, st[j].rts,
+			    st[j].tight, st[j].delay_ms);
+	}
+}
+
+/* A DEVICE spec that can never work is a usage error (exit 2), not a run-time failure. */
+static int
+cmd_proxy_check_device(const char *dev)
+{
+	struct simhost_config sc;
+	char err[512];
+
+	if (strncmp(dev, "rfc2217://", 10) == 0 || strncmp(dev, "tcp://", 6) == 0)
+		return cmd_opt_addr("proxy", "DEVICE", strchr(dev, '/') + 2);
+	if (strncmp(dev, "sim:", 4) == 0 && simhost_parse_spec(dev + 4, &sc, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "sliptap proxy: DEVICE %s: %s\n", dev, err);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cmd_proxy_exec(int argc, char **argv)
 {
@@ -112,8 +162,8 @@ cmd_proxy_exec(int argc, char **argv)
 	struct proxy_fault_config fcfg;
 	struct proxy_fault *pf = NULL;
 	char err[8192], *cmdline;
-	uint32_t u;
-	int ch, rc, reset_mode = -1;
+	enum cmd_rfc2217_reset rm;
+	int ch, rc, frc, reset_mode = -1;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&fcfg, 0, sizeof(fcfg));
@@ -127,24 +177,17 @@ cmd_proxy_exec(int argc, char **argv)
 			break;
 		case 'R':
 			cfg.rfc2217 = optarg;
+			if (cmd_opt_addr("proxy", "rfc2217", optarg) == -1)
+				return 2;
 			break;
 		case 'E':
-			if (strcmp(optarg, "esp") == 0)
-				reset_mode = 0;
-			else if (strcmp(optarg, "direct") == 0)
-				reset_mode = 1;
-			else {
-				fprintf(stderr, "sliptap proxy: --rfc2217-reset %s: want esp or "
-				    "direct\n", optarg);
+			if (cmd_opt_rfc2217_reset("proxy", optarg, &rm) == -1)
 				return 2;
-			}
+			reset_mode = (int)rm;
 			break;
 		case 'b':
-			if (parse_u32(optarg, &u) == -1 || u < 300) {
-				fprintf(stderr, "sliptap proxy: --baud %s: want a number >= 300\n", optarg);
+			if (cmd_opt_baud("proxy", optarg, &cfg.baud) == -1)
 				return 2;
-			}
-			cfg.baud = u;
 			break;
 		case 'r':
 			if (proxy_reset_parse(optarg, &cfg.reset) == -1 || cfg.reset == PROXY_RESET_HARD) {
@@ -184,6 +227,9 @@ cmd_proxy_exec(int argc, char **argv)
 		case 'h':
 			cmd_print_help(&cmd_proxy_entry);
 			return 0;
+		case 'T':
+			cmd_proxy_reset_table();
+			return 0;
 		default:
 			return cmd_usage_error(&cmd_proxy_entry);
 		}
@@ -195,7 +241,10 @@ cmd_proxy_exec(int argc, char **argv)
 		fprintf(stderr, "sliptap proxy: --rfc2217-reset needs --rfc2217\n");
 		return 2;
 	}
-	cfg.rfc2217_direct = reset_mode == 1;
+	cfg.rfc2217_direct = reset_mode == CMD_RFC2217_DIRECT ? PROXY_RFC2217_DIRECT :
+	    reset_mode == CMD_RFC2217_ESP ? PROXY_RFC2217_ESP : PROXY_RFC2217_AUTO;
+	if (cmd_proxy_check_device(cfg.device) == -1)
+		return 2;
 
 	/*
 	 * SCENARIO SEAM: the fault engine attaches here, after proxy_new and
@@ -227,18 +276,19 @@ cmd_proxy_exec(int argc, char **argv)
 		proxy_fault_attach(pf, p);
 	rc = proxy_run(p);
 	proxy_free(p);
-	if (pf != NULL && proxy_fault_finish(pf) != 0 && rc == 0)
-		rc = 1;
+	if (pf != NULL && (frc = proxy_fault_finish(pf)) != 0 && rc == 0)
+		rc = frc;	/* 1: --pin failed; 3: a rule never fired */
 	proxy_fault_free(pf);
 	free(cmdline);
 	return rc;
 }
 
 const struct cmd_entry cmd_proxy_entry = {
-	"proxy",
-	"[--link PATH] [--rfc2217 ADDR:PORT [--rfc2217-reset MODE]] [--baud N] [--reset MODE] [--pcap FILE] "
-	    "[--scenario FILE [--seed N] [--pin OUT.ini]] [--json-events] [--quiet] DEVICE",
-	"forward a flashing session byte-exact, decode, capture, inject faults",
-	cmd_proxy_help,
-	cmd_proxy_exec
+	.name = "proxy",
+	.usage = "[--link PATH] [--rfc2217 ADDR:PORT [--rfc2217-reset MODE]] [--baud N] [--reset MODE] [--pcap FILE] "
+	    "[--scenario FILE [--seed N] [--pin OUT.ini]] [--json-events] [--quiet] DEVICE | "
+	    "--reset-table",
+	.summary = "forward a flashing session byte-exact, decode, capture, inject faults",
+	.help = cmd_proxy_help,
+	.exec = cmd_proxy_exec,
 };

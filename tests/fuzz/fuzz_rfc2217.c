@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reset.h"
 #include "rfc2217.h"
 
 /* A subnegotiation reply is at most IAC SB 44 code + 4 escaped value bytes
@@ -81,8 +82,11 @@ fz_cmd_cb(const struct rfc2217_cmd *cmd, void *arg)
 	if (rfc2217_code_name(cmd->code) == NULL)
 		abort();
 	/* what the ESP servers do with SET-CONTROL: the flag stays 0 or 1 */
-	if (cmd->code == RFC2217_SET_CONTROL) {
-		(void)rfc2217_esp_control(&l->in_reset, cmd->value);
+	if (cmd->code == RFC2217_SET_CONTROL && cmd->value >= RFC2217_CTL_DTR_ON &&
+	    cmd->value <= RFC2217_CTL_RTS_OFF && cmd->value != RFC2217_CTL_REQ_RTS) {
+		(void)reset_esp_control(&l->in_reset, cmd->value <= RFC2217_CTL_DTR_OFF ?
+		    RESET_LINE_DTR : RESET_LINE_RTS, cmd->value == RFC2217_CTL_DTR_ON ||
+		    cmd->value == RFC2217_CTL_RTS_ON);
 		if (l->in_reset != 0 && l->in_reset != 1)
 			abort();
 	}
