@@ -178,6 +178,34 @@ int analysis_write_json(const struct analysis *a, FILE *fp);
 /* ANALYZE_EXIT_SUCCESS for class SUCCESS, else ANALYZE_EXIT_FAILURE. */
 int analysis_exit_status(const struct analysis *a);
 
+/*
+ * Append a VERDICT event (class=, confidence=, command=, seq=, progress=,
+ * reason=) to the capture at path. 0, or -1 with a message in err (also
+ * when the capture ends mid-record: nothing is appended then).
+ */
+int analyze_write_verdict(const char *path, const struct analysis *a, char *err, size_t errlen);
+
+/*
+ * Write a self-contained HTML report of `input` (read again, streamed,
+ * downsampled to a bounded number of elements) with analysis a to fp.
+ * 0, or -1 with a message in err.
+ */
+int analyze_write_html(const char *input, const struct analysis *a, FILE *fp, char *err,
+    size_t errlen);
+/*
+ * Write a scenario reproducing a's failure (sliptap-scenario(5)) to fp;
+ * input names the report in comments. -1 with a message in err when the
+ * class has no reproduction on the wire (SUCCESS, UNKNOWN, PORT_UNAVAILABLE...).
+ */
+int analyze_write_scenario(const char *input, const struct analysis *a, FILE *fp, char *err,
+    size_t errlen);
+/*
+ * `sliptap import`: rebuild the wire bytes of a trace log (any dialect) and
+ * write them as a capture at out (records marked as rebuilt: START
+ * mode=import, rebuilt=trace). Returns 0, or -1 with a message in err.
+ */
+int analyze_import(const char *path, const char *out, char *err, size_t errlen);
+
 /* Detect the input kind from the first bytes of a file (pure). */
 enum analyze_input analyze_detect(const uint8_t *buf, size_t len);
 const char *analyze_input_name(enum analyze_input in);	/* "capture", "trace", "console", "unknown" */
