@@ -68,6 +68,14 @@ struct an_wire {
 	struct an_mark	 last_cmd;	/* latest command sent */
 	int		 last_cmd_answered;
 	struct an_mark	 last_resp;	/* latest response */
+	struct an_mark	 unanswered;	/* latest command superseded, after a pause, without a reply */
+	int		 vanish_recovered;	/* flashing went on after the port came back */
+	struct an_mark	 vanish_cmd;	/* the latest command when the port went away */
+	int		 vanish_cmd_answered;
+	struct an_mark	 vanish_progress;
+	struct session_region vanish_region;
+	uint64_t	 vanish_last_ts;	/* the last bytes before it */
+	uint64_t	 last_ts_before_close;	/* the last bytes before the tool closed the port */
 	struct an_mark	 missing;	/* latest MISSING_REPLY / TIMEOUT anomaly */
 	uint32_t	 missing_count;
 	struct an_mark	 mem_end;	/* MEM_END acked (stub upload done) */

@@ -431,6 +431,13 @@ analyze_session_cb(const struct session_event *ev, void *arg)
 		}
 		break;
 	case SESSION_EV_COMMAND:
+		if (an->w.last_cmd.set && !an->w.last_cmd_answered && an->w.last_cmd.op != ESP_OP_SYNC &&
+		    ev->ts >= an->w.last_cmd.ts + AN_NS / 2) {
+			an->w.unanswered = an->w.last_cmd;
+			an->w.unanswered.ts = an->w.last_cmd.ts;
+		}
+		if (an->w.vanish.set && ev->op != ESP_OP_SYNC)
+			an->w.vanish_recovered = 1;
 		an_mark_set(an, &an->w.last_cmd, "%s", ev->text ? ev->text : "");
 		an->w.last_cmd.op = ev->op;
 		an->w.last_cmd.seq = esp_op_has_data_header(ev->op) ? (int64_t)ev->seq : -1;
@@ -477,6 +484,11 @@ analyze_session_cb(const struct session_event *ev, void *arg)
 			if (!an->w.boot.set || an->w.boot_spi)
 				an_mark_set(an, &an->w.boot, "%s", ev->text + 6);
 			if (an->w.sync_answered) {
+				/* the outside bytes were this boot log, not noise */
+				if (an->w.noise.set && ev->ts <= an->w.noise.ts + AN_NS) {
+					memset(&an->w.noise, 0, sizeof(an->w.noise));
+					an->w.outside_after_sync = 0;
+				}
 				an->w.reset_seen = 1;
 				if (an->w.md5.set && strstr(ev->text, "DOWNLOAD") != NULL)
 					an->w.stuck_in_loader = 1;
@@ -626,6 +638,22 @@ analyze_fault(struct analyzer *an, const struct capture_record *r)
 	}
 }
 
+/* The port went away: keep what the session looked like at that moment. */
+static void
+analyze_vanish(struct analyzer *an, const char *text)
+{
+	struct an_wire *w = &an->w;
+
+	if (w->vanish.set || !w->seen)
+		return;
+	an_mark_set(an, &w->vanish, "%s", text);
+	w->vanish_cmd = w->last_cmd;
+	w->vanish_cmd_answered = w->last_cmd_answered;
+	w->vanish_progress = w->progress;
+	w->vanish_region = session_state(an->sess)->region;
+	w->vanish_last_ts = w->last_h2d_ts > w->last_d2h_ts ? w->last_h2d_ts : w->last_d2h_ts;
+}
+
 static void
 analyze_event(struct analyzer *an, const struct capture_record *r)
 {
@@ -653,22 +681,36 @@ analyze_event(struct analyzer *an, const struct capture_record *r)
 	}
 	switch (r->event) {
 	case CAPTURE_EV_HANGUP:
-		if (!an->w.vanish.set)
-			an_mark_set(an, &an->w.vanish, "the %s port hung up (the device vanished)",
+		{
+			char t[96];
+
+			snprintf(t, sizeof(t), "the %s port hung up (the device vanished)",
 			    side[0] ? side : "serial");
+			analyze_vanish(an, t);
+		}
 		session_harness(an->sess, SESSION_HARNESS_PORT_CLOSE, 0, r->ts_ns);
 		break;
 	case CAPTURE_EV_ERROR:
-		if (!an->w.vanish.set && an->w.seen)
-			an_mark_set(an, &an->w.vanish, "port error: %.*s", (int)(r->text_len > 120 ?
-			    120 : r->text_len), r->text);
+		{
+			char t[160];
+
+			snprintf(t, sizeof(t), "port error: %.*s", (int)(r->text_len > 120 ? 120 :
+			    r->text_len), r->text);
+			analyze_vanish(an, t);
+		}
 		break;
 	case CAPTURE_EV_PORT_CLOSE:
 		if (strcmp(side, "device") == 0 && !an->w.vanish.set && an->w.seen &&
-		    strcmp(reason, "closed") != 0 && strcmp(reason, "end") != 0)
-			an_mark_set(an, &an->w.vanish, "the device port closed (%s)", reason);
-		else if (strcmp(side, "host") == 0 && !an->w.client_close.set)
+		    strcmp(reason, "closed") != 0 && strcmp(reason, "end") != 0) {
+			char t[96];
+
+			snprintf(t, sizeof(t), "the device port closed (%s)", reason);
+			analyze_vanish(an, t);
+		} else if (strcmp(side, "host") == 0 && !an->w.client_close.set) {
 			an_mark_set(an, &an->w.client_close, "the flashing tool closed the port");
+			an->w.last_ts_before_close = an->w.last_h2d_ts > an->w.last_d2h_ts ?
+			    an->w.last_h2d_ts : an->w.last_d2h_ts;
+		}
 		if (strcmp(side, "host") == 0)
 			session_harness(an->sess, SESSION_HARNESS_PORT_CLOSE, 0, r->ts_ns);
 		break;

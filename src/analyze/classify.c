@@ -169,6 +169,8 @@ an_wire_success(const struct analyzer *an)
 		return 0;
 	if (!w->last_cmd_answered && w->last_cmd.op != ESP_OP_RUN_USER_CODE)
 		return 0;
+	if (w->unanswered.set && w->md5_checked != 1)
+		return 0;
 	return w->md5_checked == 1 || w->md5.set || w->flash_end_acked;
 }
 
@@ -187,13 +189,48 @@ an_classify_wire(struct analyzer *an, struct an_verdict *v)
 		an_verdict(v, "VERIFY_MISMATCH", 95, &w->md5_bad, "%s", w->md5_bad.text);
 		return;
 	}
+	if (w->vanish.set && w->vanish.phase != SESSION_PHASE_DONE &&
+	    w->vanish.phase != SESSION_PHASE_VERIFYING) {
+		uint64_t last = w->vanish_last_ts;
+		double gap = w->vanish.ts > last ? (double)(w->vanish.ts - last) / 1e9 : 0;
+
+		if (gap >= 5.0) {
+			an_verdict(v, "WRITE_TIMEOUT", 80, &w->vanish, "after %s%s, nothing was "
+			    "written for %.1f s although the tool had its next block to send "
+			    "(host writes blocked); then %s", w->vanish_cmd.text,
+			    w->vanish_cmd_answered ? " and its reply" : " (no reply)", gap, w->vanish.text);
+		} else {
+			an_verdict(v, "DEVICE_VANISHED", 85, &w->vanish, "%s %.1f s after the last "
+			    "bytes, with %s %s%s", w->vanish.text, gap, w->vanish_cmd.text,
+			    w->vanish_cmd_answered ? "answered" : "pending", w->vanish_recovered ?
+			    "; the tool reconnected afterwards and went on (recovered)" : "");
+		}
+		v->at.op = w->vanish_cmd.op;
+		v->at.seq = w->vanish_cmd.seq;
+		v->at.percent = w->vanish_progress.set ? w->vanish_progress.percent : -1;
+		v->at.offset = w->vanish_progress.set ? w->vanish_progress.offset : -1;
+		if (gap >= 5.0 && w->vanish_cmd_answered && an_is_data_op(w->vanish_cmd.op) &&
+		    w->vanish_cmd.seq >= 0) {
+			/* the tool printed the next block's line, then its write blocked */
+			const struct session_region *rg = &w->vanish_region;
+
+			if (rg->num_blocks > (uint32_t)w->vanish_cmd.seq + 1) {
+				v->at.seq = w->vanish_cmd.seq + 1;
+				v->at.percent = session_progress_percent((uint32_t)v->at.seq,
+				    rg->num_blocks);
+				if (!rg->compressed)
+					v->at.offset = rg->offset + (int64_t)v->at.seq * rg->block_size;
+			}
+		}
+		return;
+	}
 	if (an_wire_success(an)) {
 		an_verdict(v, "SUCCESS", w->md5_checked == 1 ? 95 : 80, &w->last_resp,
 		    "every region written and acked%s", w->md5_checked == 1 ?
 		    ", the device's MD5 matches the data sent" : w->md5.set ? ", MD5 verified" : "");
 		return;
 	}
-	if (w->err_resps > 0) {
+	if (w->err_resps > 0 && e->op != ESP_OP_GET_SECURITY_INFO) {
 		const char *name = esp_error_name(e->error);
 
 		if (e->op == ESP_OP_MEM_DATA || e->op == ESP_OP_MEM_BEGIN || e->op == ESP_OP_MEM_END) {
@@ -215,24 +252,26 @@ an_classify_wire(struct analyzer *an, struct an_verdict *v)
 			return;
 		}
 	}
-	if (w->vanish.set) {
-		uint64_t last = w->last_h2d_ts > w->last_d2h_ts ? w->last_h2d_ts : w->last_d2h_ts;
-		double gap = w->vanish.ts > last ? (double)(w->vanish.ts - last) / 1e9 : 0;
-
-		if (gap >= 5.0) {
-			an_verdict(v, "WRITE_TIMEOUT", 80, &w->vanish, "after %s%s, nothing was "
-			    "written for %.1f s although the tool had its next block to send "
-			    "(host writes blocked); then %s", w->last_cmd.text,
-			    w->last_cmd_answered ? " and its reply" : " (no reply)", gap, w->vanish.text);
-		} else {
-			an_verdict(v, "DEVICE_VANISHED", 85, &w->vanish, "%s %.1f s after the last "
-			    "bytes, with %s %s", w->vanish.text, gap, w->last_cmd.text,
-			    w->last_cmd_answered ? "answered" : "pending");
-		}
+	if (!w->vanish.set && w->client_close.set && w->last_cmd_answered &&
+	    an_is_data_op(w->last_cmd.op) && w->client_close.ts >= w->last_ts_before_close + 5 * AN_NS) {
+		an_verdict(v, "WRITE_TIMEOUT", 75, &w->client_close, "after %s and its reply the tool "
+		    "sent nothing for %.1f s with blocks left to write, then closed the port (its "
+		    "writes were blocked)", w->last_cmd.text,
+		    (double)(w->client_close.ts - w->last_ts_before_close) / 1e9);
 		v->at.op = w->last_cmd.op;
-		v->at.seq = w->last_cmd.seq;
+		v->at.seq = w->last_cmd.seq + 1;
 		v->at.percent = w->progress.set ? w->progress.percent : -1;
-		v->at.offset = w->progress.set ? w->progress.offset : -1;
+		{
+			const struct session_state *st = session_state(an->sess);
+
+			if (st->region.num_blocks > (uint32_t)v->at.seq) {
+				v->at.percent = session_progress_percent((uint32_t)v->at.seq,
+				    st->region.num_blocks);
+				if (!st->region.compressed)
+					v->at.offset = st->region.offset +
+					    (int64_t)v->at.seq * st->region.block_size;
+			}
+		}
 		return;
 	}
 	if (w->d2h_packets == 0) {
@@ -247,7 +286,7 @@ an_classify_wire(struct analyzer *an, struct an_verdict *v)
 			    w->sync_cmds, w->d2h_frames ? "no valid reply" : "zero bytes back");
 		return;
 	}
-	if (w->noise.set) {
+	if (w->noise.set && !(w->garbage.set && w->garbage.record <= w->noise.record)) {
 		an_verdict(v, "NOISE_INVALID_HEAD", 85, &w->noise, "%s", w->noise.text);
 		return;
 	}
@@ -277,6 +316,11 @@ an_classify_wire(struct analyzer *an, struct an_verdict *v)
 	if (!w->last_cmd_answered && w->last_cmd.set) {
 		an_verdict(v, "ACK_STALL", 80, &w->last_cmd, "%s got no reply; earlier commands "
 		    "were answered", w->last_cmd.text);
+		return;
+	}
+	if (w->unanswered.set) {
+		an_verdict(v, "ACK_STALL", 75, &w->unanswered, "%s got no reply (the tool moved on "
+		    "after its timeout)", w->unanswered.text);
 		return;
 	}
 	if (w->missing.set) {
@@ -311,6 +355,11 @@ an_classify_console(struct analyzer *an, struct an_verdict *v)
 		    c->running_stub && !c->stub_running && c->connected) {
 			cls = "STUB_NO_START";
 			conf = 70;
+		} else if (strcmp(cls, "NO_RESPONSE") == 0 && c->connected && an->sum.tool != NULL &&
+		    strcmp(an->sum.tool, "esptool-js") == 0) {
+			/* esptool-js says this only with a packet begun (else "stream stopped") */
+			cls = "PARTIAL_FRAME";
+			conf = 75;
 		} else if (strcmp(cls, "NO_RESPONSE") == 0 && c->progress.set) {
 			cls = "PARTIAL_FRAME";
 			conf = 45;
@@ -555,7 +604,7 @@ an_console_where(struct analysis *a, const struct analyzer *an)
 	}
 	if (a->where.seq < 0 && c->seq_line.set)
 		a->where.seq = c->seq_line.seq;
-	if (a->where.phase == NULL && an->input == ANALYZE_IN_CONSOLE) {
+	if (an->input == ANALYZE_IN_CONSOLE) {
 		a->where.phase = c->progress.set ? "flashing" : c->stub_running ? "stub" :
 		    c->connected ? "synced" : "connecting";
 	}

@@ -149,6 +149,7 @@ static const struct an_wording an_wordings[] = {
 	{ "Device not configured", "DEVICE_VANISHED", 80 },
 	{ "device which does not exist was specified", "DEVICE_VANISHED", 80 },
 	{ "The device has been lost", "DEVICE_VANISHED", 80 },
+	{ "Lost connection, retrying", "DEVICE_VANISHED", 75 },
 	{ "port is busy or doesn't exist", "PORT_UNAVAILABLE", 90 },
 	{ "could not open port", "PORT_UNAVAILABLE", 85 },
 	{ "Could not open", "PORT_UNAVAILABLE", 60 },
