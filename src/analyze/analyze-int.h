@@ -97,6 +97,8 @@ struct an_wire {
 	int		 flash_end_acked;
 	int		 success_tail;	/* after MD5 ok: FLASH_BEGIN 0 / FLASH_END / reset */
 	int		 stuck_in_loader;
+	int		 end_reboot;	/* the latest FLASH_(DEFL_)END asked the chip to reboot */
+	int		 reset_after_md5;	/* a RESET event after the verify */
 	struct an_mark	 progress;	/* latest progress block sent */
 	int		 max_percent;
 };

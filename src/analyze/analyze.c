@@ -218,6 +218,10 @@ analyze_host_packet(struct analyzer *an, const struct esp_packet *p)
 		an->pend_seq_count = 1;
 		analyze_md5_data(an, dh.payload, dh.payload_len < dh.size ? dh.payload_len : dh.size);
 		break;
+	case ESP_OP_FLASH_END:
+	case ESP_OP_FLASH_DEFL_END:
+		an->w.end_reboot = p->data_len >= 4 && an_le32(p->data) == 0;
+		break;
 	case ESP_OP_SPI_FLASH_MD5:
 		if (p->data_len >= 8) {
 			uint8_t d[16];
@@ -385,7 +389,8 @@ analyze_anomaly(struct analyzer *an, const struct session_event *ev)
 		an->w.missing_count++;
 		break;
 	case SESSION_AN_GARBAGE:
-		if (ev->dir == SESSION_FROM_DEVICE && !an->w.garbage.set) {
+		if (ev->dir == SESSION_FROM_DEVICE && !an->w.garbage.set &&
+		    ev->phase != SESSION_PHASE_DONE) {
 			an_mark_set(an, &an->w.garbage, "%s", ev->text ? ev->text : "");
 		}
 		break;
@@ -490,8 +495,11 @@ analyze_session_cb(const struct session_event *ev, void *arg)
 					an->w.outside_after_sync = 0;
 				}
 				an->w.reset_seen = 1;
-				if (an->w.md5.set && strstr(ev->text, "DOWNLOAD") != NULL)
+				if (an->w.reset_after_md5 && strstr(ev->text, "DOWNLOAD") != NULL)
 					an->w.stuck_in_loader = 1;
+				if ((an->w.last_cmd.op == ESP_OP_FLASH_END ||
+				    an->w.last_cmd.op == ESP_OP_FLASH_DEFL_END) && an->w.end_reboot)
+					an->w.last_cmd_answered = 1;	/* it rebooted as asked */
 			}
 		}
 		break;
@@ -527,7 +535,8 @@ analyze_slip_cb(const struct slip_event *ev, void *arg)
 		}
 		break;
 	case SLIP_EV_OUTSIDE:
-		if (an->cur_dir == 1 && an->w.sync_answered && !an->w.reset_seen) {
+		if (an->cur_dir == 1 && an->w.sync_answered && !an->w.reset_seen &&
+		    session_state(an->sess)->phase != SESSION_PHASE_DONE) {
 			if (!an->w.noise.set) {
 				char txt[48];
 				size_t i, n = ev->len < 16 ? ev->len : 16;
@@ -547,7 +556,7 @@ analyze_slip_cb(const struct slip_event *ev, void *arg)
 		}
 		break;
 	case SLIP_EV_TRUNCATED:
-		if (an->cur_dir == 1)
+		if (an->cur_dir == 1 && session_state(an->sess)->phase != SESSION_PHASE_DONE)
 			an_mark_set(an, &an->w.truncated, "a reply cut off after %zu byte(s): the "
 			    "stream ended inside the frame", ev->raw_len);
 		break;
@@ -722,6 +731,8 @@ analyze_event(struct analyzer *an, const struct capture_record *r)
 		}
 		break;
 	case CAPTURE_EV_RESET:
+		if (an->w.md5.set)
+			an->w.reset_after_md5 = 1;
 		session_harness(an->sess, SESSION_HARNESS_RESET, 0, r->ts_ns);
 		break;
 	default:

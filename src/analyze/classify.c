@@ -167,8 +167,10 @@ an_wire_success(const struct analyzer *an)
 			complete = 0;
 	if (!complete || w->md5_checked < 0)
 		return 0;
-	if (!w->last_cmd_answered && w->last_cmd.op != ESP_OP_RUN_USER_CODE)
-		return 0;
+	if (!w->last_cmd_answered && w->last_cmd.op != ESP_OP_RUN_USER_CODE &&
+	    !((w->last_cmd.op == ESP_OP_FLASH_END || w->last_cmd.op == ESP_OP_FLASH_DEFL_END) &&
+	    w->end_reboot && w->md5_checked == 1))
+		return 0;	/* a reply is still owed (a reboot owes none) */
 	if (w->unanswered.set && w->md5_checked != 1)
 		return 0;
 	return w->md5_checked == 1 || w->md5.set || w->flash_end_acked;
