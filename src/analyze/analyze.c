@@ -538,7 +538,7 @@ analyze_slip_cb(const struct slip_event *ev, void *arg)
 		if (an->cur_dir == 1 && an->w.sync_answered && !an->w.reset_seen &&
 		    session_state(an->sess)->phase != SESSION_PHASE_DONE) {
 			if (!an->w.noise.set) {
-				char txt[48];
+				char txt[64];
 				size_t i, n = ev->len < 16 ? ev->len : 16;
 
 				for (i = 0; i < n; i++)

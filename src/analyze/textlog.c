@@ -210,7 +210,7 @@ an_parse_progress(const char *l, uint32_t *addr, int *percent)
 	q = strchr(end, '(');
 	if (q != NULL) {
 		pc = strtod(q + 1, &end);
-		if (end != q + 1) {
+		if (end != q + 1 && pc >= 0 && pc <= 100) {
 			*percent = (int)pc;
 			return 1;
 		}
@@ -222,7 +222,10 @@ an_parse_progress(const char *l, uint32_t *addr, int *percent)
 			while (s > end && (isdigit((unsigned char)s[-1]) || s[-1] == '.'))
 				s--;
 			if (s < q) {
-				*percent = (int)strtod(s, NULL);
+				pc = strtod(s, NULL);
+				if (pc < 0 || pc > 100)
+					return 0;
+				*percent = (int)pc;
 				return 1;
 			}
 		}

@@ -51,33 +51,33 @@ verdict() {
 
 # run_client FILE CLIENT TOOL DIR TRACE — one run; leaves DIR/cap.pcap, DIR/console.log.
 run_client() {
-	_f=$1 _client=$2 _tool=$3 _d=$4 _trace=$5
+	acl_file=$1 acl_client=$2 acl_tool=$3 acl_dir=$4 acl_trace=$5
 	chip=${SCENARIO_CHIP:-esp32}
 	[ "$chip" = any ] && chip=esp32
 	transport=uart
 	[ "$SCENARIO_TRANSPORT" = usb-jtag ] && transport=usb-jtag
 	size=${SCENARIO_IMAGE_SIZE:-65536}
 	deadline=${SCENARIO_DEADLINE:-120}
-	e2e_make_image "$_d/image.bin" "$size"
-	e2e_start_sim "$chip" --flash "$_d/flash.bin" --transport "$transport" --no-wdt >/dev/null
-	e2e_start_proxy --pcap "$_d/cap.pcap" --scenario "$_f" "$SIM_LINK" >/dev/null
-	if [ "$_client" = js ]; then
+	e2e_make_image "$acl_dir/image.bin" "$size"
+	e2e_start_sim "$chip" --flash "$acl_dir/flash.bin" --transport "$transport" --no-wdt >/dev/null
+	e2e_start_proxy --pcap "$acl_dir/cap.pcap" --scenario "$acl_file" "$SIM_LINK" >/dev/null
+	if [ "$acl_client" = js ]; then
 		set -- --port "$PROXY_LINK" --chip "$chip" --before no_reset --after no_reset \
 		    --timeout "$deadline"
 		[ "$SCENARIO_STUB" = no ] && set -- "$@" --no-stub
 		[ -n "$SCENARIO_CHANGE_BAUD" ] && set -- "$@" --baud "$SCENARIO_CHANGE_BAUD"
 		[ "$SCENARIO_COMPRESS" = no ] && set -- "$@" --no-compress
-		E2E_CLIENT_TIMEOUT=$((deadline + 10)) e2e_js "$@" write_flash 0x10000 "$_d/image.bin" \
-		    >"$_d/console.log" 2>&1
+		E2E_CLIENT_TIMEOUT=$((deadline + 10)) e2e_js "$@" write_flash 0x10000 "$acl_dir/image.bin" \
+		    >"$acl_dir/console.log" 2>&1
 	else
 		set -- --port "$PROXY_LINK" --chip "$chip" --before no_reset --after no_reset
-		[ "$_trace" = 1 ] && set -- --trace "$@"
+		[ "$acl_trace" = 1 ] && set -- --trace "$@"
 		[ "$SCENARIO_STUB" = no ] && set -- "$@" --no-stub
 		[ -n "$SCENARIO_CHANGE_BAUD" ] && set -- "$@" --baud "$SCENARIO_CHANGE_BAUD"
 		set -- "$@" write_flash
 		[ "$SCENARIO_COMPRESS" = no ] && set -- "$@" -u
-		E2E_CLIENT_TIMEOUT=$deadline e2e_esptool "$_tool" "$@" 0x10000 "$_d/image.bin" \
-		    >"$_d/console.log" 2>&1
+		E2E_CLIENT_TIMEOUT=$deadline e2e_esptool "$acl_tool" "$@" 0x10000 "$acl_dir/image.bin" \
+		    >"$acl_dir/console.log" 2>&1
 	fi
 	e2e_kill "$PROXY_PID"
 	e2e_stop_sim
