@@ -350,7 +350,8 @@ an_classify_console(struct analyzer *an, struct an_verdict *v)
 		int conf = c->error_conf;
 
 		/* context the wording table cannot see */
-		if (strcmp(cls, "NO_RESPONSE") == 0 && c->baud_changed && c->connected) {
+		if ((strcmp(cls, "NO_RESPONSE") == 0 || strcmp(cls, "ACK_STALL") == 0) &&
+		    c->baud_changed && c->connected && !c->progress.set) {
 			cls = "BAUD_SWITCH_FAILED";
 			conf = 70;
 		} else if ((strcmp(cls, "NO_RESPONSE") == 0 || strcmp(cls, "ACK_STALL") == 0) &&

@@ -137,8 +137,6 @@ static const struct an_wording an_wordings[] = {
 	{ "Failed to start stub flasher", "STUB_NO_START", 90 },
 	{ "Failed to write to target Flash after seq", "BLOCK_REJECTED", 90 },
 	{ "Failed to write compressed data to flash after seq", "BLOCK_REJECTED", 90 },
-	{ "write to target Flash after seq", "BLOCK_REJECTED", 85 },
-	{ "write compressed data to flash after seq", "BLOCK_REJECTED", 85 },
 	{ "MD5 of file does not match", "VERIFY_MISMATCH", 95 },
 	{ "Corrupt data, expected", "READBACK_CORRUPT", 90 },
 	{ "Write timeout", "WRITE_TIMEOUT", 85 },
@@ -163,6 +161,7 @@ static const struct an_wording an_wordings[] = {
 	{ "The chip stopped responding", "ACK_STALL", 75 },
 	{ "No more data to read from the serial port", "ACK_STALL", 70 },
 	{ "Timed out waiting for packet header", "ACK_STALL", 50 },
+	{ "StopIteration", "ACK_STALL", 50 },	/* esptool 3.x: the reader ran dry mid-command */
 	{ "Failed to connect to", "NO_RESPONSE", 75 },
 	{ "Failed to connect with the device", "NO_RESPONSE", 50 },
 	{ "No serial data received", "NO_RESPONSE", 60 },
@@ -175,7 +174,7 @@ an_console_class(const char *line, int *confidence)
 	const struct an_wording *w;
 
 	for (w = an_wordings; w->text != NULL; w++) {
-		if (strstr(line, w->text) != NULL) {
+		if (strcasestr(line, w->text) != NULL) {
 			if (confidence != NULL)
 				*confidence = w->confidence;
 			return w->cls;
@@ -192,7 +191,8 @@ an_is_error_line(const char *l)
 	    strstr(l, "Error: ") != NULL || strstr(l, "Exception: ") != NULL ||
 	    strstr(l, "esptool.py failed") != NULL || strstr(l, "Failed to ") != NULL ||
 	    strstr(l, "WritableStream") != NULL || strstr(l, "OSError") != NULL ||
-	    strstr(l, "SerialException") != NULL || strstr(l, "Errno") != NULL;
+	    strstr(l, "SerialException") != NULL || strstr(l, "Errno") != NULL ||
+	    strncmp(l, "StopIteration", 13) == 0;
 }
 
 /* "Writing at 0x00077c00... (93 %)", js "(93%)", 5.x "Writing at 0x00010000 [=>  ]  50.0% ..." */
