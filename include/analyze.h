@@ -151,9 +151,14 @@ struct analysis {
 	char		*warnings;	/* input problems ("capture truncated after N records"), or NULL */
 };
 
+/*
+ * Options (pass NULL for the defaults). The classification never uses a
+ * capture's FAULT records — it works from the wire alone and lists the
+ * injected faults beside it — so there is nothing to switch yet; the
+ * struct keeps the API stable for future options.
+ */
 struct analyze_opts {
-	int		 prefer_wire;	/* capture: classify from the wire alone, ignore FAULT records */
-	uint64_t	 max_bytes;	/* stop reading after this many bytes (0 = all) */
+	int		 reserved;	/* 0 */
 };
 
 /*

@@ -678,6 +678,12 @@ analyzer_finish(struct analyzer *an, const char *name)
 		an_add_alt(a, v == &wv ? cv.cls : wv.cls, (v == &wv ? cv.conf : wv.conf) / 2,
 		    v == &wv ? "the tool's wording" : "the wire alone");
 	an_console_alternatives(a, an);
+	if (an->w.vanish.set && strcmp(a->class_name, "WRITE_TIMEOUT") == 0)
+		an_add_alt(a, "DEVICE_VANISHED", 100 - a->confidence, "the port went away after the "
+		    "writes blocked: the vanish is the consequence here, but it is on the wire too");
+	if (an->w.vanish.set && strcmp(a->class_name, "DEVICE_VANISHED") == 0)
+		an_add_alt(a, "WRITE_TIMEOUT", 100 - a->confidence, "a tool whose writes block "
+		    "before the port goes reports a write timeout first");
 	/* summary: move it over */
 	a->summary = an->sum;
 	memset(&an->sum, 0, sizeof(an->sum));
@@ -701,6 +707,15 @@ analyzer_finish(struct analyzer *an, const char *name)
 		if (ic != NULL)
 			a->summary.injected_class = xstrdup(ic);
 	}
+	if (a->summary.injected_class != NULL)
+		an_add_evidence(a, NULL, an, "the capture's FAULT records injected %s; the wire alone "
+		    "says %s (%s)", a->summary.injected_class, wv.cls,
+		    strcmp(a->summary.injected_class, wv.cls) == 0 ? "they agree" : "they differ");
+	else if (a->summary.faults_total > 0)
+		an_add_evidence(a, NULL, an, "the capture's %u FAULT record(s) (rule %s, action %s); "
+		    "the wire alone says %s", a->summary.faults_total,
+		    a->summary.faults[0].rule ? a->summary.faults[0].rule : "?",
+		    a->summary.faults[0].action ? a->summary.faults[0].action : "?", wv.cls);
 	an_advice(a, an);
 	return a;
 }

@@ -38,7 +38,6 @@ cmd_analyze_exec(int argc, char **argv)
 		{ "write-verdict", no_argument, NULL, 'w' },
 		{ "html", required_argument, NULL, 'H' },
 		{ "to-scenario", required_argument, NULL, 's' },
-		{ "wire-only", no_argument, NULL, 'W' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -50,7 +49,7 @@ cmd_analyze_exec(int argc, char **argv)
 
 	memset(&opts, 0, sizeof(opts));
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "jwqH:s:W", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "jwqH:s:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			json = 1;
@@ -66,9 +65,6 @@ cmd_analyze_exec(int argc, char **argv)
 			break;
 		case 's':
 			scen = optarg;
-			break;
-		case 'W':
-			opts.prefer_wire = 1;
 			break;
 		default:
 			return cmd_usage_error(&cmd_analyze_entry);
@@ -128,8 +124,6 @@ const struct cmd_entry cmd_analyze_entry = {
 	"  -j, --json             the JSON document of docs/analyze.md (schema 1)\n"
 	"  -q, --quiet            no report (exit status only)\n"
 	"  -w, --write-verdict    append a VERDICT record to the capture\n"
-	"  -W, --wire-only        captures: ignore the FAULT records (they are still\n"
-	"                         listed as injected)\n"
 	"      --html FILE        a self-contained HTML report (lanes, progress, failure)\n"
 	"      --to-scenario FILE a scenario that reproduces the failure found\n"
 	"                         (check it with sliptap check)\n"
