@@ -43,6 +43,8 @@ struct html_state {
 	uint64_t last;
 	uint64_t frames;
 	/* failure marker */
+	double fail_x;
+	const struct analysis *a;
 	int64_t fail_seq;
 	int fail_op;
 	int fail_bin;
@@ -114,16 +116,11 @@ html_packet_cb(int dir, const struct esp_packet *p, uint64_t ts, void *arg)
 	struct html_bin *b;
 	struct esp_data_header dh;
 
+	if (h->span == 0)
+		return;		/* pass 1 only measures the session's span */
 	if (!h->have) {
 		h->have = 1;
-		h->t0 = ts;
 		h->last = ts;
-	}
-	if (h->span == 0) {
-		/* pass 1: the time span only */
-		if (ts > h->t1)
-			h->t1 = ts;
-		return;
 	}
 	if (ts > h->last + HTML_GAP_NS)
 		html_gap_add(h, h->last, ts);
@@ -193,7 +190,7 @@ html_lanes(FILE *fp, const struct html_state *h, const struct analyzer *an)
 	static const char *const names[2] = { "host", "device" };
 	int d, i;
 
-	fprintf(fp, "<svg id=\"timeline\" width=\"%d\" height=\"250\" "
+	fprintf(fp, "<svg id=\"timeline\" width=\"%d\" height=\"260\" "
 	    "xmlns=\"http://www.w3.org/2000/svg\">\n", (int)HTML_W + 80);
 	for (i = 0; i < h->ngaps; i++)
 		fprintf(fp, "<rect class=\"gap\" x=\"%.1f\" y=\"10\" width=\"%.1f\" height=\"130\">"
@@ -240,8 +237,29 @@ html_lanes(FILE *fp, const struct html_state *h, const struct analyzer *an)
 		for (i = 0; i < an->ncurve; i++)
 			fprintf(fp, "%.1f,%.1f ", an->curve[i].t >= 0 ?
 			    60.0 + an->curve[i].t * 1e9 / (h->span ? h->span : 1) * HTML_W : 60.0,
-			    240 - an->curve[i].percent * 0.8);
-		fprintf(fp, "\"/><text x=\"2\" y=\"235\">progress</text>\n");
+			    250 - an->curve[i].percent * 0.6);
+		fprintf(fp, "\"/><text x=\"2\" y=\"235\" font-size=\"12\">progress</text>\n");
+	}
+	/* time axis */
+	for (i = 0; i <= 4; i++)
+		fprintf(fp, "<text class=\"tick\" x=\"%.0f\" y=\"172\" font-size=\"10\">%.2f s</text>\n",
+		    60 + i * HTML_W / 4 - (i == 4 ? 40 : 0), (double)h->span / 1e9 * i / 4);
+	/* the failure point */
+	if (h->fail_x >= 0 && h->a != NULL) {
+		const struct analysis *a = h->a;
+
+		fprintf(fp, "<g id=\"failure\" data-seq=\"%lld\" data-percent=\"%d\" "
+		    "data-class=\"%s\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"5\" y2=\"150\"/>"
+		    "<text x=\"%.1f\" y=\"186\" fill=\"#d50000\" font-size=\"12\">&#9650; %s",
+		    (long long)a->where.seq, a->where.percent, a->class_name, h->fail_x, h->fail_x,
+		    h->fail_x > HTML_W - 200 ? h->fail_x - 260 : h->fail_x, a->class_name);
+		if (a->where.command != NULL)
+			fprintf(fp, " %s", a->where.command);
+		if (a->where.seq >= 0)
+			fprintf(fp, " seq %lld", (long long)a->where.seq);
+		if (a->where.percent >= 0)
+			fprintf(fp, " (%d %%)", a->where.percent);
+		fprintf(fp, "</text></g>\n");
 	}
 	fprintf(fp, "</svg>\n");
 }
@@ -258,16 +276,25 @@ analyze_write_html(const char *input, const struct analysis *a, FILE *fp, char *
 
 	h->fail_seq = a->where.seq;
 	h->fail_op = a->where.op;
-	if (html_pass(input, h, NULL, err, errlen) != 0)
-		goto fail;
-	h->span = h->t1 > h->t0 ? h->t1 - h->t0 : 1;
-	h->have = 0;
+	h->a = a;
+	h->fail_x = -1;
 	if (html_pass(input, h, &an, err, errlen) != 0)
 		goto fail;
-	if (h->fail_ts != 0)
-		fx = html_x(h, h->fail_ts);
-	else if (a->where.time_s >= 0)
+	/* the session clock: first to last record, events included */
+	h->t0 = an->w.first_ts;
+	h->t1 = an->w.last_ts;
+	h->span = h->t1 > h->t0 ? h->t1 - h->t0 : 1;
+	analyzer_free(an);
+	an = NULL;
+	if (html_pass(input, h, &an, err, errlen) != 0)
+		goto fail;
+	if (h->have && h->t1 > h->last + HTML_GAP_NS)
+		html_gap_add(h, h->last, h->t1);	/* the silence at the end */
+	if (a->where.time_s >= 0)
 		fx = 60.0 + a->where.time_s * 1e9 / (double)h->span * HTML_W;
+	else if (h->fail_ts != 0)
+		fx = html_x(h, h->fail_ts);
+	h->fail_x = fx;
 
 	fprintf(fp, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	    "<title>sliptap analyze: %s</title>\n<style>\n"
@@ -295,14 +322,7 @@ analyze_write_html(const char *input, const struct analysis *a, FILE *fp, char *
 		    "<span style=\"background:#fbe9e7\">silence &gt; 1 s</span></div>\n");
 	}
 	html_lanes(fp, h, an);
-	if (fx >= 0)
-		fprintf(fp, "<svg width=\"%d\" height=\"24\"><g id=\"failure\" data-seq=\"%lld\" "
-		    "data-percent=\"%d\" data-class=\"%s\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"0\" "
-		    "y2=\"24\"/><text x=\"%.1f\" y=\"16\" fill=\"#d50000\">&#9660; %s%s%lld</text>"
-		    "</g></svg>\n", (int)HTML_W + 80, (long long)a->where.seq, a->where.percent,
-		    a->class_name, fx, fx, fx + 4, a->where.command ? a->where.command : "failure",
-		    a->where.seq >= 0 ? " seq " : "", a->where.seq >= 0 ? (long long)a->where.seq : 0LL);
-	else
+	if (fx < 0)
 		fprintf(fp, "<div id=\"failure\" data-seq=\"%lld\" data-percent=\"%d\" "
 		    "data-class=\"%s\">failure point: no time on the wire</div>\n",
 		    (long long)a->where.seq, a->where.percent, a->class_name);
