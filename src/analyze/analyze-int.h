@@ -125,6 +125,10 @@ struct an_console {
 	int		 connected;	/* "Chip is ..." / "Connected to" */
 	int		 connecting;
 	struct an_mark	 seq_line;	/* "after seq N" */
+	uint32_t	 first_addr, block;	/* progress lines: the first address, the step */
+	int		 nprogress;
+	uint64_t	 erase_size;	/* "Flash will be erased from A to B" */
+	uint64_t	 compressed_from;	/* "Compressed N bytes to M" */
 };
 
 struct analyzer {

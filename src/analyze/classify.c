@@ -544,6 +544,33 @@ an_injected_class(const struct analysis_summary *s)
 
 /* ---- assembling --------------------------------------------------------- */
 
+/*
+ * Image size and compression from a console log: "Compressed N bytes",
+ * else "Flash will be erased from A to B", else estimated from the progress
+ * lines (esptool prints 100 * (k + 1) / N % before block k of N).
+ */
+static void
+an_console_size(struct analysis_summary *s, const struct an_console *c)
+{
+	if (c->nprogress > 0 && s->compressed < 0)
+		s->compressed = 0;	/* esptool says "Compressed ..." when it compresses */
+	if (c->compressed_from > 0)
+		s->image_size = c->compressed_from;
+	else if (c->erase_size > 0)
+		s->image_size = c->erase_size;
+	else if (c->block > 0 && c->progress.set && c->progress.percent > 0 &&
+	    c->progress.offset >= c->first_addr) {
+		uint64_t k = (uint64_t)(c->progress.offset - c->first_addr) / c->block;
+		uint64_t n = (100 * (k + 1) + (uint64_t)c->progress.percent) /
+		    ((uint64_t)c->progress.percent + 1);
+
+		if (n < k + 1)
+			n = k + 1;
+		s->image_size = n * c->block;
+	}
+}
+
+
 void
 an_summary_free(struct analysis_summary *s)
 {
@@ -695,6 +722,8 @@ analyzer_finish(struct analyzer *an, const char *name)
 	a->summary.frames_d2h = an->w.d2h_frames;
 	if (a->summary.stub < 0 && an->input != ANALYZE_IN_CONSOLE && an->w.sync_answered)
 		a->summary.stub = an->w.ohai ? 1 : 0;
+	if (an->input == ANALYZE_IN_CONSOLE)
+		an_console_size(&a->summary, &an->c);
 	if (a->summary.stub < 0 && an->input == ANALYZE_IN_CONSOLE && an->c.connected)
 		a->summary.stub = an->c.stub_running || an->c.running_stub ? 1 : 0;
 	if (a->summary.stub == 1 && a->summary.stub_kind == NULL)
