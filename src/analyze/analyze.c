@@ -425,6 +425,12 @@ analyze_session_cb(const struct session_event *ev, void *arg)
 		an->w.progress.seq = ev->seq;
 		an->w.progress.percent = ev->percent;
 		an->w.progress.offset = ev->address;
+		if (an->w.last_cmd.set && an->w.last_cmd.seq == (int64_t)ev->seq &&
+		    esp_op_has_data_header((uint8_t)an->w.last_cmd.op)) {
+			/* the block's own line (the command event came first) */
+			an->w.last_cmd.percent = ev->percent;
+			an->w.last_cmd.offset = ev->address;
+		}
 		if (ev->percent > an->w.max_percent)
 			an->w.max_percent = ev->percent;
 		analyze_curve(an, ev->percent, ev->ts);
@@ -447,6 +453,11 @@ analyze_session_cb(const struct session_event *ev, void *arg)
 		an->w.last_cmd.op = ev->op;
 		an->w.last_cmd.seq = esp_op_has_data_header(ev->op) ? (int64_t)ev->seq : -1;
 		an->w.last_cmd_answered = 0;
+		if (an->w.progress.set && an->w.last_cmd.seq >= 0 &&
+		    an->w.progress.seq == an->w.last_cmd.seq) {
+			an->w.last_cmd.percent = an->w.progress.percent;
+			an->w.last_cmd.offset = an->w.progress.offset;
+		}
 		if (ev->op == ESP_OP_SYNC)
 			an->w.sync_cmds++;
 		if (an->w.md5.set && ev->op != ESP_OP_SPI_FLASH_MD5)
