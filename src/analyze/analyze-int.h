@@ -205,6 +205,11 @@ double an_time_s(const struct analyzer *an, uint64_t ts);
 
 void an_new_run(struct analyzer *an);
 
+/* verify.c */
+void analyze_md5_reset(struct analyzer *an, uint32_t offset, int compressed);
+void analyze_md5_data(struct analyzer *an, const uint8_t *payload, size_t len);
+int analyze_md5_expect(struct analyzer *an, uint32_t addr, uint32_t size, uint8_t digest[16]);
+
 /* textlog.c */
 void an_trace_reset(struct analyzer *an);
 void analyzer_text(struct analyzer *an, const uint8_t *buf, size_t len);

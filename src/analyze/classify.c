@@ -176,6 +176,46 @@ an_wire_success(const struct analyzer *an)
 	return w->md5_checked == 1 || w->md5.set || w->flash_end_acked;
 }
 
+/* The port went away mid-flash: a write timeout (a silence first) or a vanish. */
+static void
+an_classify_vanish(struct analyzer *an, struct an_verdict *v)
+{
+	const struct an_wire *w = &an->w;
+	uint64_t last = w->vanish_last_ts;
+	double gap = w->vanish.ts > last ? (double)(w->vanish.ts - last) / 1e9 : 0;
+
+	if (gap >= 5.0) {
+		an_verdict(v, "WRITE_TIMEOUT", 80, &w->vanish, "after %s%s, nothing was "
+		    "written for %.1f s although the tool had its next block to send "
+		    "(host writes blocked); then %s", w->vanish_cmd.text,
+		    w->vanish_cmd_answered ? " and its reply" : " (no reply)", gap, w->vanish.text);
+	} else {
+		an_verdict(v, "DEVICE_VANISHED", 85, &w->vanish, "%s %.1f s after the last "
+		    "bytes, with %s %s%s", w->vanish.text, gap, w->vanish_cmd.text,
+		    w->vanish_cmd_answered ? "answered" : "pending", w->vanish_recovered ?
+		    "; the tool reconnected afterwards and went on (recovered)" : "");
+	}
+	v->at.op = w->vanish_cmd.op;
+	v->at.seq = w->vanish_cmd.seq;
+	v->at.percent = w->vanish_cmd.seq >= 0 ? w->vanish_cmd.percent :
+	    w->vanish_progress.set ? w->vanish_progress.percent : -1;
+	v->at.offset = w->vanish_cmd.seq >= 0 ? w->vanish_cmd.offset :
+	    w->vanish_progress.set ? w->vanish_progress.offset : -1;
+	if (gap >= 5.0 && w->vanish_cmd_answered && an_is_data_op(w->vanish_cmd.op) &&
+	    w->vanish_cmd.seq >= 0) {
+		/* the tool printed the next block's line, then its write blocked */
+		const struct session_region *rg = &w->vanish_region;
+
+		if (rg->num_blocks > (uint32_t)w->vanish_cmd.seq + 1) {
+			v->at.seq = w->vanish_cmd.seq + 1;
+			v->at.percent = session_progress_percent((uint32_t)v->at.seq,
+			    rg->num_blocks);
+			if (!rg->compressed)
+				v->at.offset = rg->offset + (int64_t)v->at.seq * rg->block_size;
+		}
+	}
+}
+
 static void
 an_classify_wire(struct analyzer *an, struct an_verdict *v)
 {
@@ -193,37 +233,7 @@ an_classify_wire(struct analyzer *an, struct an_verdict *v)
 	}
 	if (w->vanish.set && w->vanish.phase != SESSION_PHASE_DONE &&
 	    w->vanish.phase != SESSION_PHASE_VERIFYING) {
-		uint64_t last = w->vanish_last_ts;
-		double gap = w->vanish.ts > last ? (double)(w->vanish.ts - last) / 1e9 : 0;
-
-		if (gap >= 5.0) {
-			an_verdict(v, "WRITE_TIMEOUT", 80, &w->vanish, "after %s%s, nothing was "
-			    "written for %.1f s although the tool had its next block to send "
-			    "(host writes blocked); then %s", w->vanish_cmd.text,
-			    w->vanish_cmd_answered ? " and its reply" : " (no reply)", gap, w->vanish.text);
-		} else {
-			an_verdict(v, "DEVICE_VANISHED", 85, &w->vanish, "%s %.1f s after the last "
-			    "bytes, with %s %s%s", w->vanish.text, gap, w->vanish_cmd.text,
-			    w->vanish_cmd_answered ? "answered" : "pending", w->vanish_recovered ?
-			    "; the tool reconnected afterwards and went on (recovered)" : "");
-		}
-		v->at.op = w->vanish_cmd.op;
-		v->at.seq = w->vanish_cmd.seq;
-		v->at.percent = w->vanish_progress.set ? w->vanish_progress.percent : -1;
-		v->at.offset = w->vanish_progress.set ? w->vanish_progress.offset : -1;
-		if (gap >= 5.0 && w->vanish_cmd_answered && an_is_data_op(w->vanish_cmd.op) &&
-		    w->vanish_cmd.seq >= 0) {
-			/* the tool printed the next block's line, then its write blocked */
-			const struct session_region *rg = &w->vanish_region;
-
-			if (rg->num_blocks > (uint32_t)w->vanish_cmd.seq + 1) {
-				v->at.seq = w->vanish_cmd.seq + 1;
-				v->at.percent = session_progress_percent((uint32_t)v->at.seq,
-				    rg->num_blocks);
-				if (!rg->compressed)
-					v->at.offset = rg->offset + (int64_t)v->at.seq * rg->block_size;
-			}
-		}
+		an_classify_vanish(an, v);
 		return;
 	}
 	if (an_wire_success(an)) {
