@@ -36,10 +36,10 @@ build() {
 	done
 }
 
-# measure CMD... — prints "SECONDS PEAK_KB"
+# measure CMD... — prints "WALL_SECONDS PEAK_KB CPU_SECONDS" (CPU = user + system)
 measure() {
-	/usr/bin/time -f "%e %M" -o "$T/time" "$@" >/dev/null 2>"$T/err" || true
-	tail -n 1 "$T/time"
+	/usr/bin/time -f "%e %M %U %S" -o "$T/time" "$@" >/dev/null 2>"$T/err" || true
+	tail -n 1 "$T/time" | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }'
 }
 
 tshark_ok=0
@@ -51,14 +51,16 @@ for mb in $SIZES; do
 	# warm the page cache so both tools read from memory
 	cat "$f" >/dev/null
 	set -- $(measure "$SLIPTAP" analyze -q "$f")
-	a_s=$1 a_kb=$2
+	a_s=$1 a_kb=$2 a_cpu=$3
 	a_mbs=$(awk -v b="$bytes" -v s="$a_s" 'BEGIN { printf "%.0f", (s > 0) ? b / 1048576 / s : 0 }')
-	echo "analyze ${mb} MB capture ($bytes bytes): ${a_s} s, ${a_mbs} MB/s, peak RSS $((a_kb / 1024)) MB"
+	a_cmbs=$(awk -v b="$bytes" -v s="$a_cpu" 'BEGIN { printf "%.0f", (s > 0) ? b / 1048576 / s : 0 }')
+	echo "analyze ${mb} MB capture ($bytes bytes): ${a_s} s wall (${a_mbs} MB/s), ${a_cpu} s CPU (${a_cmbs} MB/s per CPU-second), peak RSS $((a_kb / 1024)) MB"
 	if [ $tshark_ok = 1 ] && { [ "$mb" -le 100 ] || [ "${BENCH_TSHARK_1G:-0}" = 1 ]; }; then
 		set -- $(measure tshark -X lua_script:docs/sliptap.lua -r "$f" -T fields -e sliptap.type)
-		t_s=$1 t_kb=$2
-		echo "tshark + sliptap.lua, same file: ${t_s} s, peak RSS $((t_kb / 1024)) MB"
-		awk -v a="$a_s" -v t="$t_s" 'BEGIN { if (a > 0) printf "ratio: analyze is %.0fx faster than tshark\n", t / a }'
+		t_s=$1 t_kb=$2 t_cpu=$3
+		echo "tshark + sliptap.lua, same file: ${t_s} s wall, ${t_cpu} s CPU, peak RSS $((t_kb / 1024)) MB"
+		awk -v a="$a_s" -v t="$t_s" -v ac="$a_cpu" -v tc="$t_cpu" 'BEGIN { if (a > 0 && ac > 0)
+		    printf "ratio: analyze is %.0fx faster than tshark (wall), %.0fx (CPU)\n", t / a, tc / ac }'
 	elif [ $tshark_ok = 0 ]; then
 		echo "tshark: SKIP (not installed)"
 	else
