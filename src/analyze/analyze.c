@@ -460,6 +460,9 @@ analyze_slip_cb(const struct slip_event *ev, void *arg)
 				an_mark_set(an, &an->w.noise, "%zu byte(s) outside any frame where a "
 				    "reply should start (0x%02x first): %s", ev->len,
 				    ev->len ? ev->data[0] : 0, txt);
+				/* the reply the tool was waiting for */
+				an->w.noise.op = an->w.last_cmd.op;
+				an->w.noise.seq = an->w.last_cmd.seq;
 				an->w.noise.error = ev->len ? ev->data[0] : 0;
 			}
 			an->w.outside_after_sync += ev->len;

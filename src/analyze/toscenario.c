@@ -192,7 +192,10 @@ analyze_write_scenario(const char *input, const struct analysis *a, FILE *fp, ch
 	if (chip != NULL && strcmp(chip, "esp32s3") == 0 && strcmp(a->class_name, "WRITE_TIMEOUT") == 0)
 		fprintf(fp, "transport = usb-jtag\n");
 	fprintf(fp, "client = any\n");
-	if (s->stub == 0)
+	if (strcmp(a->class_name, "RAM_UPLOAD_CORRUPT") == 0 ||
+	    strcmp(a->class_name, "STUB_NO_START") == 0)
+		fprintf(fp, "; the failure is in the stub upload: the tool uploads one\nstub = yes\n");
+	else if (s->stub == 0)
 		fprintf(fp, "; summary \"loader\": ROM\nstub = no\n");
 	else if (s->stub == 1)
 		fprintf(fp, "; summary \"loader\": stub\nstub = yes\n");
