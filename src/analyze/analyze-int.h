@@ -137,6 +137,7 @@ struct analyzer {
 	struct session	*sess;
 	struct slip_decoder *dec[2];	/* [0] h2d, [1] d2h */
 	int		 cur_dir;	/* 0/1 while feeding a decoder */
+	uint8_t		*fast_buf;	/* a FRAME record's body, unescaped (SLIP_MAX_FRAME) */
 	uint64_t	 cur_ts;
 	int64_t		 cur_record;
 	int64_t		 cur_line;
