@@ -392,6 +392,11 @@ an_classify_console(struct analyzer *an, struct an_verdict *v)
 		an_verdict(v, "SUCCESS", 80, &c->progress, "the tool printed \"Hash of data verified.\"");
 		return;
 	}
+	if (c->running_stub && !c->stub_running && !c->progress.set) {
+		an_verdict(v, "STUB_NO_START", 60, NULL, "the log stops at \"Running stub...\": the "
+		    "stub never said it runs (the tool hangs there)");
+		return;
+	}
 	if (c->error.set) {
 		an_verdict(v, "UNKNOWN", 20, &c->error, "the tool printed: %s", c->error.text);
 		return;
