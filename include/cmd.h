@@ -35,5 +35,8 @@ extern const struct cmd_entry cmd_ports_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_scenarios_entry;
 extern const struct cmd_entry cmd_dump_entry;
+extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_matrix_entry;
+extern const struct cmd_entry cmd_replay_entry;
 
 #endif
