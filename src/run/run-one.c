@@ -45,6 +45,20 @@ run_one_path(struct run_ctx *c, char *out, size_t outlen, const char *name)
 	snprintf(out, outlen, "%s/%s", c->dir, name);
 }
 
+/* The first line of a file (a child's stderr), "" when empty. */
+static void
+run_one_first_line(const char *path, char *line, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	snprintf(line, len, "(no message)");
+	if (f == NULL)
+		return;
+	if (fgets(line, (int)len, f) != NULL)
+		line[strcspn(line, "\n")] = '\0';
+	fclose(f);
+}
+
 static int
 run_one_workdir(struct run_ctx *c)
 {
@@ -96,8 +110,9 @@ run_device_start(struct run_ctx *c, const char *chip, const char *transport)
 	argv[n] = NULL;
 	if ((c->sim = run_spawn(argv, out, err, 0, NULL)) < 0 ||
 	    run_wait_line(out, "sliptap sim:", c->sim, RUN_READY_WAIT_S, line, sizeof(line)) != 0) {
-		snprintf(c->harness, sizeof(c->harness), "the simulator (%s) did not get ready (see %s)",
-		    chip, err);
+		run_one_first_line(err, line, sizeof(line));
+		snprintf(c->harness, sizeof(c->harness), "the simulator (%s) did not get ready: %.300s",
+		    chip, line);
 		return -1;
 	}
 	return 0;
@@ -147,7 +162,8 @@ run_proxy_start(struct run_ctx *c, const char *device, const char *scenario, uin
 	if ((c->proxy = run_spawn(argv, out, err, 0, NULL)) < 0 ||
 	    run_wait_line(out, "sliptap proxy: ready", c->proxy, RUN_READY_WAIT_S, line,
 	    sizeof(line)) != 0) {
-		snprintf(c->harness, sizeof(c->harness), "the proxy did not get ready (see %s)", err);
+		run_one_first_line(err, line, sizeof(line));
+		snprintf(c->harness, sizeof(c->harness), "the proxy did not get ready: %.300s", line);
 		return -1;
 	}
 	if (c->o->front == RUN_FRONT_RFC2217) {
@@ -365,7 +381,7 @@ run_one_prepare(struct run_ctx *c, struct run_tool *tool, const struct scenario 
 	if (run_interrupted())
 		return -1;
 	if (run_proxy_start(c, o->device != NULL ? o->device : c->sim_link, o->scenario,
-	    c->seed, 1) != 0)
+	    c->seed, o->scenario != NULL) != 0)
 		return -1;
 	memset(fl, 0, sizeof(*fl));
 	fl->port = c->tool_port;
@@ -446,7 +462,7 @@ run_one(const struct run_opts *o, struct run_tool *tool, struct run_result *res)
 	res->scenario = xstrdup(sc != NULL ? sc->name : "-");
 	c.seed = run_one_seed(o, sc);
 	res->seed = c.seed;
-	res->have_seed = 1;
+	res->have_seed = sc != NULL;
 	if (tool->kind != RUN_TOOL_TEMPLATE && tool->client[0] == '\0' &&
 	    run_tool_detect(tool, err, sizeof(err)) != 0) {
 		snprintf(c.harness, sizeof(c.harness), "%s", err);
@@ -462,9 +478,10 @@ run_one(const struct run_opts *o, struct run_tool *tool, struct run_result *res)
 	if (run_one_prepare(&c, tool, sc, &fl, &argv, &deadline_s) != 0)
 		goto judge;
 	if (!o->quiet)
-		fprintf(o->progress, "sliptap run: %s (%s %s) under %s, seed %llu, on %s, deadline %u s\n",
+		fprintf(o->progress, "sliptap run: %s (%s%s%s) under %s, seed %llu, on %s, deadline %u s\n",
 		    res->tool, tool->client[0] ? tool->client : "identity from its banner",
-		    tool->version, res->scenario, (unsigned long long)c.seed, c.tool_port, deadline_s);
+		    tool->version[0] ? " " : "", tool->version, res->scenario,
+		    (unsigned long long)c.seed, c.tool_port, deadline_s);
 	status = run_tool_exec(&c, argv, deadline_s, &hung);
 	started = c.harness[0] == '\0';
 	if (tool->kind == RUN_TOOL_ESPTOOL_JS && status == 3 &&

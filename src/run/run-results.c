@@ -72,7 +72,9 @@ run_report_print(FILE *f, const struct run_result *r)
 	fprintf(f, "\n== sliptap run: %s with %s", r->scenario, r->tool);
 	if (r->client != NULL && r->client[0] != '\0')
 		fprintf(f, " (%s%s%s)", r->client, r->version[0] ? " " : "", r->version);
-	fprintf(f, ", seed %llu\n", (unsigned long long)r->seed);
+	if (r->have_seed)
+		fprintf(f, ", seed %llu", (unsigned long long)r->seed);
+	fputc('\n', f);
 	if (r->hung)
 		fprintf(f, "tool:     killed at the deadline (hang)\n");
 	else if (r->exit_status >= 0)
