@@ -67,7 +67,7 @@ run_one_workdir(struct run_ctx *c)
 	if (c->o->keep != NULL) {
 		snprintf(c->dir, sizeof(c->dir), "%s", c->o->keep);
 		if (mkdir(c->dir, 0755) != 0 && errno != EEXIST) {
-			snprintf(c->harness, sizeof(c->harness), "--keep %s: %s", c->dir, strerror(errno));
+			snprintf(c->harness, sizeof(c->harness), "--keep %.400s: %s", c->dir, strerror(errno));
 			return -1;
 		}
 		return 0;
@@ -168,7 +168,7 @@ run_proxy_start(struct run_ctx *c, const char *device, const char *scenario, uin
 	}
 	if (c->o->front == RUN_FRONT_RFC2217) {
 		if ((p = strstr(line, "rfc2217://")) == NULL) {
-			snprintf(c->harness, sizeof(c->harness), "no URL in the proxy's ready line: %s", line);
+			snprintf(c->harness, sizeof(c->harness), "no URL in the proxy's ready line: %.400s", line);
 			return -1;
 		}
 		snprintf(c->tool_port, sizeof(c->tool_port), "%.*s", (int)strcspn(p, " "), p);
@@ -373,7 +373,7 @@ run_one_prepare(struct run_ctx *c, struct run_tool *tool, const struct scenario 
 	    "usb-jtag" : "uart";
 	run_one_path(c, c->image, sizeof(c->image), "image.bin");
 	if (run_make_image(c->image, size, 0x51197a9) != 0) {
-		snprintf(c->harness, sizeof(c->harness), "cannot write %s: %s", c->image, strerror(errno));
+		snprintf(c->harness, sizeof(c->harness), "cannot write %.400s: %s", c->image, strerror(errno));
 		return -1;
 	}
 	if (o->device == NULL && run_device_start(c, chip, transport) != 0)
@@ -392,6 +392,12 @@ run_one_prepare(struct run_ctx *c, struct run_tool *tool, const struct scenario 
 	fl->stub = sc != NULL ? sc->stub : -1;
 	fl->compress = sc != NULL ? sc->compress : -1;
 	fl->timeout_s = *deadline_s;
+	/*
+	 * esptool 5.3+ loads the esp-flasher-stub (stub version 2) by default;
+	 * the simulator speaks the classic stub's protocol, so ask for that one.
+	 */
+	if (o->device == NULL)
+		fl->stub_version = "1";
 	python = getenv("SLIPTAP_PYTHON") != NULL && *getenv("SLIPTAP_PYTHON") ? getenv("SLIPTAP_PYTHON") :
 	    "/usr/bin/python3";
 	node = getenv("NODE") != NULL && *getenv("NODE") ? getenv("NODE") : "node";
@@ -453,7 +459,7 @@ run_one(const struct run_opts *o, struct run_tool *tool, struct run_result *res)
 	if (o->scenario != NULL) {
 		if (scenario_parse_file(o->scenario, &scb, err, sizeof(err)) != 0) {
 			err[strcspn(err, "\n")] = '\0';
-			snprintf(c.harness, sizeof(c.harness), "%s", err);
+			snprintf(c.harness, sizeof(c.harness), "%.500s", err);
 			res->scenario = xstrdup(o->scenario);
 			goto judge;
 		}
@@ -465,7 +471,7 @@ run_one(const struct run_opts *o, struct run_tool *tool, struct run_result *res)
 	res->have_seed = sc != NULL;
 	if (tool->kind != RUN_TOOL_TEMPLATE && tool->client[0] == '\0' &&
 	    run_tool_detect(tool, err, sizeof(err)) != 0) {
-		snprintf(c.harness, sizeof(c.harness), "%s", err);
+		snprintf(c.harness, sizeof(c.harness), "%.500s", err);
 		goto judge;
 	}
 	res->tool = xstrdup(tool->label != NULL ? tool->label : tool->spec);

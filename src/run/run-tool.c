@@ -204,7 +204,7 @@ run_tool_find_js(struct run_tool *t, char *err, size_t errlen)
 			*slash = '\0';
 		if ((slash = strrchr(self, '/')) != NULL) {
 			*slash = '\0';
-			snprintf(dir, sizeof(dir), "%s/tests/js", self);
+			snprintf(dir, sizeof(dir), "%.4000s/tests/js", self);
 			cands[n++] = dir;
 		}
 	}
@@ -412,12 +412,16 @@ run_argv_add(struct run_argv *a, const char *s)
 	a->v[a->n] = NULL;
 }
 
+/* A number in decimal, or in hex with a 0x prefix. */
 static void
-run_argv_addf(struct run_argv *a, const char *fmt, unsigned long v)
+run_argv_addn(struct run_argv *a, int hex, unsigned long v)
 {
 	char buf[32];
 
-	snprintf(buf, sizeof(buf), fmt, v);
+	if (hex)
+		snprintf(buf, sizeof(buf), "0x%lx", v);
+	else
+		snprintf(buf, sizeof(buf), "%lu", v);
 	run_argv_add(a, buf);
 }
 
@@ -502,12 +506,12 @@ run_tool_argv_esptool(struct run_argv *a, const struct run_tool *t, const struct
 	}
 	if (f->baud != 0) {
 		run_argv_add(a, "--baud");
-		run_argv_addf(a, "%lu", f->baud);
+		run_argv_addn(a, 0, f->baud);
 	}
 	run_argv_add(a, v5 ? "write-flash" : "write_flash");
 	if (f->compress == 0)
 		run_argv_add(a, v5 ? "--no-compress" : "-u");
-	run_argv_addf(a, "0x%lx", f->offset);
+	run_argv_addn(a, 1, f->offset);
 	run_argv_add(a, f->image);
 }
 
@@ -524,18 +528,18 @@ run_tool_argv_js(struct run_argv *a, const struct run_flash *f)
 	run_argv_add(a, "no_reset");
 	if (f->timeout_s != 0) {
 		run_argv_add(a, "--timeout");
-		run_argv_addf(a, "%lu", f->timeout_s);
+		run_argv_addn(a, 0, f->timeout_s);
 	}
 	if (f->stub == 0)
 		run_argv_add(a, "--no-stub");
 	if (f->baud != 0) {
 		run_argv_add(a, "--baud");
-		run_argv_addf(a, "%lu", f->baud);
+		run_argv_addn(a, 0, f->baud);
 	}
 	if (f->compress == 0)
 		run_argv_add(a, "--no-compress");
 	run_argv_add(a, "write_flash");
-	run_argv_addf(a, "0x%lx", f->offset);
+	run_argv_addn(a, 1, f->offset);
 	run_argv_add(a, f->image);
 }
 
