@@ -153,6 +153,8 @@ void run_judge(const struct scenario *sc, const struct scenario_expect *ex,
 int run_message_match(const char *text, size_t len, const char *pattern);
 /* Pure: the percent of the last "Writing at 0x... (N %)" line, -1 none; copies the line. */
 int run_last_progress(const char *text, size_t len, char *line, size_t linelen);
+/* Pure: remove ANSI CSI sequences (colours, cursor moves) in place; the new length. */
+size_t run_text_clean(char *text, size_t len);
 /* Pure: the tool's final error line ("A fatal error occurred: ...", "error: ...", an exception). */
 int run_final_error(const char *text, size_t len, char *line, size_t linelen);
 /* "MATCH", "MISMATCH", ... */

@@ -124,8 +124,8 @@ run_judge_line(const char *text, size_t len, size_t *pos, const char **line, siz
 int
 run_last_progress(const char *text, size_t len, char *out, size_t outlen)
 {
-	const char *line, *p;
-	size_t ll, pos = 0, i;
+	const char *line;
+	size_t ll, pos = 0, i, d;
 	int pct = -1, v;
 
 	if (outlen > 0)
@@ -133,28 +133,53 @@ run_last_progress(const char *text, size_t len, char *out, size_t outlen)
 	while (run_judge_line(text, len, &pos, &line, &ll)) {
 		if (!run_judge_contains(line, ll, "Writing at 0x", 13))
 			continue;
-		/* "(93 %)" or "(93%)": the last '(' followed by digits, blanks, '%'. */
-		for (i = ll; i > 0; i--) {
-			p = line + i - 1;
-			if (*p != '(')
-				continue;
-			p++;
-			v = 0;
-			if (!isdigit((unsigned char)*p))
-				continue;
-			while (p < line + ll && isdigit((unsigned char)*p) && v < 1000)
-				v = v * 10 + (*p++ - '0');
-			while (p < line + ll && *p == ' ')
-				p++;
-			if (p < line + ll && *p == '%') {
-				pct = v;
-				if (outlen > 0)
-					snprintf(out, outlen, "%.*s", (int)ll, line);
-			}
-			break;
-		}
+		/*
+		 * The last '%' of the line and the number before it: "(93 %)"
+		 * (esptool 3, 4), "(93%)" (esptool-js), " 93.0% 237568/262144
+		 * bytes" (esptool 5, bytes-based; its integer part counts).
+		 */
+		for (i = ll; i > 0 && line[i - 1] != '%'; i--)
+			;
+		if (i == 0)
+			continue;
+		i--;
+		while (i > 0 && line[i - 1] == ' ')
+			i--;
+		d = i;
+		while (d > 0 && (isdigit((unsigned char)line[d - 1]) || line[d - 1] == '.'))
+			d--;
+		while (d < i && !isdigit((unsigned char)line[d]))
+			d++;
+		if (d == i)
+			continue;
+		for (v = 0; d < i && isdigit((unsigned char)line[d]) && v < 1000; d++)
+			v = v * 10 + (line[d] - '0');
+		pct = v;
+		if (outlen > 0)
+			snprintf(out, outlen, "%.*s", (int)ll, line);
 	}
 	return pct;
+}
+
+size_t
+run_text_clean(char *text, size_t len)
+{
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		if (text[i] == 0x1b && i + 1 < len && text[i + 1] == '[') {
+			/* CSI: ESC [ parameters... final byte 0x40-0x7e */
+			i += 2;
+			while (i < len && !((unsigned char)text[i] >= 0x40 && (unsigned char)text[i] <= 0x7e))
+				i++;
+			i++;
+			continue;
+		}
+		text[o++] = text[i++];
+	}
+	if (o < len)
+		text[o] = '\0';
+	return o;
 }
 
 /* "SerialTimeoutException: ...", "serial.serialutil.SerialException: ..." */

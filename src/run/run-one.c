@@ -490,6 +490,8 @@ run_one(const struct run_opts *o, struct run_tool *tool, struct run_result *res)
 		    (unsigned long long)c.seed, c.tool_port, deadline_s);
 	status = run_tool_exec(&c, argv, deadline_s, &hung);
 	started = c.harness[0] == '\0';
+	if (c.log != NULL)
+		c.loglen = run_text_clean(c.log, c.loglen);	/* colours out, for the judgement */
 	if (tool->kind == RUN_TOOL_ESPTOOL_JS && status == 3 &&
 	    run_message_match(c.log != NULL ? c.log : "", c.loglen, "error: timeout"))
 		hung = 1;	/* the client's own deadline */

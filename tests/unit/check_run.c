@@ -154,6 +154,17 @@ START_TEST(test_text)
 	ck_assert_str_eq(line, "Writing at 0x0004b800... (93 %)");
 	ck_assert_int_eq(run_last_progress(js, strlen(js), line, sizeof(line)), 12);
 	ck_assert_int_eq(run_last_progress("nothing\n", 8, line, sizeof(line)), -1);
+	{
+		const char *v5 = "\rWriting at 0x00013ff9 [=====>   ]  48.1% 16384/34080 bytes... "
+		    "\rWriting at 0x0004b800 [========>]  93.7% 245760/262144 bytes... \n";
+		char col[] = "\x1b[1;31mA fatal error occurred: X\x1b[0m\n\x1b[K";
+		size_t n;
+
+		ck_assert_int_eq(run_last_progress(v5, strlen(v5), line, sizeof(line)), 93);
+		n = run_text_clean(col, strlen(col));
+		ck_assert_str_eq(col, "A fatal error occurred: X\n");
+		ck_assert_uint_eq(n, strlen(col));
+	}
 	ck_assert_int_eq(run_final_error(log, strlen(log), line, sizeof(line)), 1);
 	ck_assert_str_eq(line, "serial.serialutil.SerialTimeoutException: Write timeout");
 	ck_assert_int_eq(run_final_error(js, strlen(js), line, sizeof(line)), 1);
