@@ -15,6 +15,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_dump_entry,
 	&cmd_run_entry,
 	&cmd_matrix_entry,
+	&cmd_replay_entry,
 	NULL
 };
 
