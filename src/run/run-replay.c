@@ -503,7 +503,7 @@ out:
 void
 replay_report(FILE *f, const struct replay *rp)
 {
-	size_t i, never = 0;
+	size_t i, k, never = 0;
 
 	fprintf(f, "\n== sliptap replay: %u commands from the live tool, %u answered from the recording"
 	    " (%u repeats of an answered one), %u unanswered\n", rp->commands, rp->answered,
@@ -520,20 +520,18 @@ replay_report(FILE *f, const struct replay *rp)
 	for (i = 0; i < rp->nex; i++)
 		never += !rp->ex[i].used;
 	if (never > 0) {
-		fprintf(f, "recorded but not asked for: %zu command%s, the first:", never, never == 1 ? "" : "s");
-		for (i = 0; i < rp->nex && never > 0; i++) {
+		fprintf(f, "recorded but not asked for: %zu command%s:", never, never == 1 ? "" : "s");
+		for (i = 0, k = 0; i < rp->nex; i++) {
 			if (rp->ex[i].used)
 				continue;
+			if (k++ == 8) {
+				fprintf(f, " ...");
+				break;
+			}
 			if (rp->ex[i].has_seq)
 				fprintf(f, " %s#%u", replay_op(rp->ex[i].op), rp->ex[i].seq);
 			else
 				fprintf(f, " %s", replay_op(rp->ex[i].op));
-			if (--never == 0 || i > 200)
-				break;
-			if (never > 0 && i >= 8) {
-				fprintf(f, " ...");
-				break;
-			}
 		}
 		fputc('\n', f);
 	}
