@@ -182,7 +182,7 @@ run_record_string(const char **pp)
 	const char *p = *pp;
 	size_t cap = 64, n = 0;
 	char *s = xmalloc(cap);
-	unsigned v;
+	unsigned v, k;
 
 	for (;;) {
 		if (n + 8 > cap)
@@ -205,11 +205,16 @@ run_record_string(const char **pp)
 		case 'b': s[n++] = '\b'; break;
 		case 'f': s[n++] = '\f'; break;
 		case 'u':
-			if (sscanf(p + 1, "%4x", &v) != 1) {
-				free(s);
-				return NULL;
+			/* exactly four hex digits (never past the end) */
+			for (v = 0, k = 1; k <= 4; k++) {
+				if (!isxdigit((unsigned char)p[k])) {
+					free(s);
+					return NULL;
+				}
+				v = v * 16 + (unsigned)(isdigit((unsigned char)p[k]) ? p[k] - '0' :
+				    (tolower((unsigned char)p[k]) - 'a' + 10));
 			}
-			s[n++] = v < 0x80 ? (char)v : '?';
+			s[n++] = v < 0x80 && v > 0 ? (char)v : '?';
 			p += 4;
 			break;
 		case '\0':
