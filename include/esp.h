@@ -126,9 +126,26 @@ struct esp_data_header {
 int esp_data_header_parse(const struct esp_packet *cmd, struct esp_data_header *out);
 
 /*
+ * esptool's progress percent for FLASH_DATA block `seq` of `num_blocks`:
+ * 100 * (seq + 1) / num_blocks, rounded down (esptool's own formula). A
+ * zero-length write (num_blocks 0) has no blocks and esptool prints no
+ * percent for it: -1. A seq past the last block gives more than 100.
+ */
+int esp_progress_percent(uint32_t seq, uint32_t num_blocks);
+
+/*
+ * Length (2 or 4) of a response's status field when nothing else tells it
+ * (no recorder flag, unknown chip): 4 when the data is exactly 4 bytes or
+ * ends <0|1, x, 0, 0> (ESP32+ ROM), else 2 (stub, ESP8266 ROM).
+ */
+int esp_status_len_guess(const struct esp_packet *resp);
+
+/*
  * Status of a response whose status field is `status_len` (2 or 4) bytes at
  * the end of data. Returns 0 and sets status/error, or -1 when data is shorter.
- * A stub failure sent as <code, 0> is reported as status 1, error code.
+ * A stub failure sent as a 2-byte <code, 0> with a stub code (0xC0..0xFF) is
+ * reported as status 1, error code; every other status as sent (a ROM's
+ * 4-byte <04 00 00 00> is status 4, error 0: a failure without a code).
  */
 int esp_response_status(const struct esp_packet *resp, int status_len, uint8_t *status, uint8_t *error);
 

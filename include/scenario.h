@@ -5,8 +5,9 @@
  * the file format; this header describes the parsed form.
  *
  * Pure: scenario_parse_string() takes text and returns a struct scenario or
- * "file:line: message" errors; scenario_parse_file() only reads the file
- * into memory first. Nothing here knows about fds, clocks or the proxy.
+ * "file:line: message" errors. scenario_parse_file() (src/io/scenario-file.c,
+ * the one function here that does I/O) reads the file into memory first.
+ * Durations follow the one grammar of units.h ("40ms", "1.5s", "2min").
  *
  * Strictness: unknown sections and keys, unitless durations, percentages
  * outside 0..100, duplicate keys, sections and rule names, unknown actions,
@@ -224,6 +225,40 @@ struct scenario_expect {
 	int		 last_progress;		/* -1 = unset */
 };
 
+/* The test image's content (`image`). */
+enum scenario_image {
+	SCENARIO_IMAGE_MIXED = 0,	/* first half random, then text lines (the default) */
+	SCENARIO_IMAGE_RANDOM,		/* random bytes: deflate gains nothing */
+	SCENARIO_IMAGE_TEXT,		/* text lines: deflate shrinks it a lot */
+	SCENARIO_IMAGE_ZEROS,		/* all 0x00 */
+	SCENARIO_IMAGE_ERASED,		/* all 0xFF, like erased flash */
+};
+
+#define SCENARIO_DEFAULT_IMAGE_SIZE	(64u * 1024)	/* bytes */
+#define SCENARIO_DEFAULT_OFFSET		0x10000u	/* flash address */
+#define SCENARIO_MAX_IMAGE		(64u * 1024 * 1024)	/* offset + image_size */
+
+/*
+ * How the flash is done ([scenario] keys; `sliptap run` builds the tool's
+ * command line from them). Unset strings are NULL; stub and compress are
+ * -1 when unset (the tool's default: stub on, compressed); the numbers hold
+ * their defaults when unset (have_* says whether the file set them).
+ */
+struct scenario_flash {
+	char		*chip;			/* "esp32s3", ..., "any", or NULL (run: esp32) */
+	char		*transport;		/* "uart", "usb-jtag", "usb-otg", "any", or NULL (uart) */
+	char		*client;		/* hint: "esptool", "esptool-js", "any" or NULL */
+	int		 stub;			/* -1 unset, 0 ROM loader (--no-stub), 1 flasher stub */
+	int		 compress;		/* -1 unset, 0 plain FLASH_DATA (-u), 1 FLASH_DEFL_DATA */
+	uint64_t	 image_size;		/* bytes to flash (default 64 KiB) */
+	int		 have_image_size;
+	enum scenario_image image;		/* content of the test image */
+	uint32_t	 offset;		/* flash address written (default 0x10000) */
+	int		 have_offset;
+	uint32_t	 baud;			/* initial baud (0 = the tool's default) */
+	uint32_t	 change_baud;		/* baud the tool switches to (0 = none) */
+};
+
 struct scenario {
 	char		*file;			/* the name errors use */
 	/* [scenario] */
@@ -233,14 +268,7 @@ struct scenario {
 	uint64_t	 seed;
 	int		 have_deadline;
 	uint64_t	 deadline_ns;
-	char		*chip;			/* "esp32s3", ... or NULL */
-	char		*transport;		/* "uart", "usb-jtag", "usb-otg" or NULL */
-	char		*client;		/* hint: "esptool", "esptool-js", "any" or NULL */
-	int		 stub;			/* -1 unset, 0 --no-stub, 1 stub */
-	int		 compress;		/* -1 unset, 0, 1 */
-	uint64_t	 image_size;		/* bytes to flash (0 = harness default) */
-	uint32_t	 baud;			/* initial baud (0 = default) */
-	uint32_t	 change_baud;		/* baud the tool switches to (0 = none) */
+	struct scenario_flash flash;		/* how the flash is done */
 	/* [expect] */
 	enum scenario_outcome outcome;
 	char		*class;			/* a failure class name, e.g. "WRITE_TIMEOUT" */
@@ -276,13 +304,32 @@ int scenario_parse_file(const char *path, struct scenario *sc, char *err, size_t
 void scenario_free(struct scenario *sc);
 
 /*
- * The expectation for `client` ("esptool", "esptool-js"; "js" and "py" are
- * accepted too) at `version` ("4.9.1", NULL when unknown): [expect] with
- * every matching [expect TOOL] section applied in file order. Strings
- * borrow from sc.
+ * The expectation for `client` ("esptool", "esptool-js"; "py" and "js" are
+ * accepted too; NULL = the base [expect]) at `version` ("4.9.1"; NULL when
+ * unknown, then only unversioned [expect TOOL] sections apply): [expect]
+ * with every matching [expect TOOL] section applied in file order. Strings
+ * borrow from sc. Returns 0; -1 when client is not a known tool and -2 when
+ * version is not N[.N[.N]] (out is then the base [expect]).
  */
-void scenario_expect_for(const struct scenario *sc, const char *client, const char *version,
+int scenario_expect_for(const struct scenario *sc, const char *client, const char *version,
     struct scenario_expect *out);
+/* Nonzero when `client` names a tool scenario_expect_for knows. */
+int scenario_tool_valid(const char *client);
+/* The outcome named `name` ("fail-clean", ...), or SCENARIO_OUT_NONE. */
+enum scenario_outcome scenario_outcome_by_name(const char *name);
+/* "mixed", "random", ... */
+const char *scenario_image_name(enum scenario_image im);
+
+/*
+ * Rules whose action the proxy's front (facing the tool) or device side
+ * cannot perform, given their enum endpoint_cap bits (caps.h): 0, or -1 with
+ * one "file:line: rule NAME: ACTION needs a front that can ..." per line in
+ * err. freeze-host-writes needs a front that can freeze writes (and, with
+ * then = disconnect, vanish); disconnect a front that can vanish; reset a
+ * device with DTR/RTS; ignore-baud-change a device that can set the baud.
+ */
+int scenario_check_front(const struct scenario *sc, unsigned front_caps, unsigned device_caps,
+    char *err, size_t errlen);
 
 /* The rule named `name`, or NULL. */
 const struct scenario_rule *scenario_rule_find(const struct scenario *sc, const char *name);
@@ -301,11 +348,6 @@ int scenario_rule_random(const struct scenario_rule *r);
 /* Nonzero when a rule depends on wall-clock time (`after`). */
 int scenario_rule_timed(const struct scenario_rule *r);
 
-/*
- * Parse a duration with a mandatory unit ("1.5s", "40ms", "250us", "2m"):
- * 0 and *ns, or -1 with a reason in why (why may be NULL).
- */
-int scenario_parse_duration(const char *s, uint64_t *ns, const char **why);
 /* Parse a percentage "2", "2%", "0.5 %" (0..100) into ppb: 0 or -1. */
 int scenario_parse_percent(const char *s, uint32_t *ppb);
 

@@ -180,8 +180,7 @@ const struct session_state *session_state(const struct session *s);
  */
 int session_progress_line(const struct session *s, char *buf, size_t size);
 
-/* esptool's percent before sending block seq: 100 * (seq + 1) // num_blocks (0 if no blocks). */
-int session_progress_percent(uint32_t seq, uint32_t num_blocks);
+/* esptool's percent for a block: esp_progress_percent() in esp.h. */
 /* Format esptool's progress line for address and percent; returns snprintf's result. */
 int session_format_progress(char *buf, size_t size, uint32_t address, int percent);
 

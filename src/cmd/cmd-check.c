@@ -1,15 +1,18 @@
 /*
  * cmd-check.c — `sliptap check FILE...`: validate scenario files without
  * running them. Prints "FILE: ok (N rules)" per good file and every
- * "file:line: message" of a bad one; exits 1 if any file is bad.
+ * "file:line: message" of a bad one; exits 1 if any file is bad, 2 when
+ * --front rejects a rule its front cannot perform.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "caps.h"
 #include "cmd.h"
 #include "scenario.h"
+#include "units.h"
 #include "util.h"
 
 static void
@@ -52,38 +55,36 @@ check_env_var(const char *key, const char *value)
 
 /* The scenario as shell assignments, for test harnesses (eval "$(sliptap check -e F)"). */
 static void
-check_env(const struct scenario *sc, const char *tool)
+check_env(const struct scenario *sc, const char *client, const char *version)
 {
+	const struct scenario_flash *fl = &sc->flash;
 	struct scenario_expect ex;
-	char buf[64], client[32], *version;
+	char buf[64];
 	size_t i, len = 0;
 	char *rules;
 
-	version = NULL;
-	if (tool != NULL) {
-		snprintf(client, sizeof(client), "%s", tool);
-		if ((version = strchr(client, ':')) != NULL)
-			*version++ = '\0';
-	}
-	scenario_expect_for(sc, tool != NULL ? client : NULL, version, &ex);
-
+	scenario_expect_for(sc, client, version, &ex);
 	check_env_var("NAME", sc->name);
 	check_env_var("SUMMARY", sc->summary);
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)sc->seed);
 	check_env_var("SEED", sc->have_seed ? buf : "");
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)((sc->deadline_ns + 999999999ULL) / 1000000000ULL));
+	snprintf(buf, sizeof(buf), "%llu",
+	    (unsigned long long)((sc->deadline_ns + NS_PER_SEC - 1) / NS_PER_SEC));
 	check_env_var("DEADLINE", sc->have_deadline ? buf : "");
-	check_env_var("CHIP", sc->chip);
-	check_env_var("TRANSPORT", sc->transport);
-	check_env_var("CLIENT", sc->client);
-	check_env_var("STUB", sc->stub < 0 ? "" : sc->stub ? "yes" : "no");
-	check_env_var("COMPRESS", sc->compress < 0 ? "" : sc->compress ? "yes" : "no");
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)sc->image_size);
-	check_env_var("IMAGE_SIZE", sc->image_size ? buf : "");
-	snprintf(buf, sizeof(buf), "%u", sc->baud);
-	check_env_var("BAUD", sc->baud ? buf : "");
-	snprintf(buf, sizeof(buf), "%u", sc->change_baud);
-	check_env_var("CHANGE_BAUD", sc->change_baud ? buf : "");
+	check_env_var("CHIP", fl->chip);
+	check_env_var("TRANSPORT", fl->transport);
+	check_env_var("CLIENT", fl->client);
+	check_env_var("STUB", fl->stub < 0 ? "" : fl->stub ? "yes" : "no");
+	check_env_var("COMPRESS", fl->compress < 0 ? "" : fl->compress ? "yes" : "no");
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)fl->image_size);
+	check_env_var("IMAGE_SIZE", buf);
+	check_env_var("IMAGE", scenario_image_name(fl->image));
+	snprintf(buf, sizeof(buf), "0x%x", fl->offset);
+	check_env_var("OFFSET", buf);
+	snprintf(buf, sizeof(buf), "%u", fl->baud);
+	check_env_var("BAUD", fl->baud ? buf : "");
+	snprintf(buf, sizeof(buf), "%u", fl->change_baud);
+	check_env_var("CHANGE_BAUD", fl->change_baud ? buf : "");
 	check_env_var("OUTCOME", scenario_outcome_name(ex.outcome));
 	check_env_var("CLASS", ex.class);
 	check_env_var("MESSAGE", ex.message);
@@ -104,6 +105,49 @@ check_env(const struct scenario *sc, const char *tool)
 	free(rules);
 }
 
+/* -t TOOL[:VERSION] into client and version (NULL); 0, or 2 after a usage message. */
+static int
+check_tool(char *tool, const char **client, const char **version)
+{
+	struct scenario empty;
+	struct scenario_expect ex;
+	char *colon;
+	int rc;
+
+	*client = tool;
+	*version = NULL;
+	if ((colon = strchr(tool, ':')) != NULL) {
+		*colon = '\0';
+		*version = colon + 1;
+	}
+	memset(&empty, 0, sizeof(empty));
+	rc = scenario_expect_for(&empty, *client, *version, &ex);
+	if (rc == -1) {
+		fprintf(stderr, "sliptap check: unknown tool \"%s\" (esptool[:VERSION], "
+		    "esptool-js, py, js)\n", *client);
+		return 2;
+	}
+	if (rc == -2) {
+		fprintf(stderr, "sliptap check: bad version \"%s\" (e.g. 4, 4.8 or 4.9.1)\n",
+		    *version);
+		return 2;
+	}
+	return 0;
+}
+
+/* --front NAME into its capability bits; -1 when unknown. */
+static int
+check_front_caps(const char *name, unsigned *caps)
+{
+	if (strcmp(name, "pty") == 0)
+		*caps = ENDPOINT_CAPS_FRONT_PTY;
+	else if (strcmp(name, "rfc2217") == 0)
+		*caps = ENDPOINT_CAPS_FRONT_RFC2217;
+	else
+		return -1;
+	return 0;
+}
+
 static int
 cmd_check_exec(int argc, char **argv)
 {
@@ -112,12 +156,15 @@ cmd_check_exec(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "env", no_argument, NULL, 'e' },
 		{ "tool", required_argument, NULL, 't' },
+		{ "front", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct scenario sc;
 	char err[8192];
-	const char *tool = NULL;
-	int ch, i, quiet = 0, verbose = 0, env = 0, bad = 0;
+	char *tool = NULL;
+	const char *client = NULL, *version = NULL, *front = NULL;
+	unsigned front_caps = ENDPOINT_CAPS_ALL;
+	int ch, i, rc, quiet = 0, verbose = 0, env = 0, bad = 0, refused = 0;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "eqt:v", longopts, NULL)) != -1) {
@@ -127,6 +174,9 @@ cmd_check_exec(int argc, char **argv)
 			break;
 		case 'e':
 			env = 1;
+			break;
+		case 'f':
+			front = optarg;
 			break;
 		case 'q':
 			quiet = 1;
@@ -142,14 +192,32 @@ cmd_check_exec(int argc, char **argv)
 	argv += optind;
 	if (argc == 0)
 		return cmd_usage_error(&cmd_check_entry);
+	if (tool != NULL && !env) {
+		fprintf(stderr, "sliptap check: -t/--tool selects the expectation -e prints; "
+		    "use it with -e\n");
+		return cmd_usage_error(&cmd_check_entry);
+	}
+	if (tool != NULL && (rc = check_tool(tool, &client, &version)) != 0)
+		return rc;
+	if (front != NULL && check_front_caps(front, &front_caps) != 0) {
+		fprintf(stderr, "sliptap check: unknown front \"%s\" (pty or rfc2217)\n", front);
+		return cmd_usage_error(&cmd_check_entry);
+	}
 	for (i = 0; i < argc; i++) {
 		if (scenario_parse_file(argv[i], &sc, err, sizeof(err)) != 0) {
 			fputs(err, stderr);
 			bad++;
 			continue;
 		}
+		if (front != NULL &&
+		    scenario_check_front(&sc, front_caps, ENDPOINT_CAPS_ALL, err, sizeof(err)) != 0) {
+			fputs(err, stderr);
+			refused++;
+			scenario_free(&sc);
+			continue;
+		}
 		if (env) {
-			check_env(&sc, tool);
+			check_env(&sc, client, version);
 			scenario_free(&sc);
 			continue;
 		}
@@ -160,11 +228,11 @@ cmd_check_exec(int argc, char **argv)
 		scenario_free(&sc);
 	}
 	fflush(stdout);
-	return bad ? 1 : 0;
+	return refused ? 2 : bad ? 1 : 0;
 }
 
 const struct cmd_entry cmd_check_entry = {
-	"check", "[-eqv] [-t TOOL[:VERSION]] FILE...",
+	"check", "[-qv] [-e [-t TOOL[:VERSION]]] [--front pty|rfc2217] FILE...",
 	"validate scenario files without running them",
 	"Parses each scenario file strictly (see sliptap-scenario(5)): unknown\n"
 	"sections and keys, durations without a unit, percentages outside 0..100,\n"
@@ -180,8 +248,14 @@ const struct cmd_entry cmd_check_entry = {
 	"                  harnesses: eval \"$(sliptap check -e FILE)\"\n"
 	"  -t, --tool TOOL[:VERSION]\n"
 	"                  with -e, the expectation for this tool (esptool:4.9.1,\n"
-	"                  esptool-js): [expect] with its [expect TOOL] sections applied\n"
+	"                  esptool-js; py and js for short): [expect] with its\n"
+	"                  [expect TOOL] sections applied; an unknown tool is an error\n"
+	"      --front pty|rfc2217\n"
+	"                  also reject rules whose action that proxy front cannot\n"
+	"                  perform (\"file:line: rule NAME: why\"), as the proxy does\n"
+	"                  at start\n"
 	"\n"
-	"Exit status: 0 when every file is valid, 1 when any is not, 2 on usage errors.\n",
+	"Exit status: 0 when every file is valid, 1 when any is not, 2 on usage errors\n"
+	"and when --front rejects a rule.\n",
 	cmd_check_exec
 };

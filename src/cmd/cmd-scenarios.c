@@ -1,7 +1,8 @@
 /*
  * cmd-scenarios.c — `sliptap scenarios [DIR]`: list the scenario library
  * (DIR, else ./scenarios, else the installed SLIPTAP_DATADIR/scenarios)
- * with name, failure class, expected outcome and summary.
+ * with name, failure class, expected outcome and summary; files that do not
+ * parse are listed apart as invalid and not counted.
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -94,18 +95,29 @@ cmd_scenarios_exec(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		if (scenario_parse_file(names[i], &sc, err, sizeof(err)) != 0) {
 			fputs(err, stderr);
-			bad++;
-		} else {
-			printf("%-34s %-19s %-17s %s\n", sc.name, sc.class,
-			    scenario_outcome_name(sc.outcome), sc.summary != NULL ? sc.summary : "");
-			if (paths)
-				printf("%-34s %s\n", "", names[i]);
-			scenario_free(&sc);
+			/* listed apart below, not counted as scenarios */
+			names[bad++] = names[i];
+			continue;
 		}
+		printf("%-34s %-19s %-17s %s\n", sc.name, sc.class,
+		    scenario_outcome_name(sc.outcome), sc.summary != NULL ? sc.summary : "");
+		if (paths)
+			printf("%-34s %s\n", "", names[i]);
+		scenario_free(&sc);
 		free(names[i]);
 	}
+	if (bad > 0) {
+		printf("\ninvalid (errors on standard error; `sliptap check FILE` repeats them):\n");
+		for (i = 0; i < (size_t)bad; i++) {
+			printf("  %s\n", names[i]);
+			free(names[i]);
+		}
+	}
 	free(names);
-	printf("%zu scenario%s in %s\n", n, n == 1 ? "" : "s", dir);
+	printf("%zu scenario%s in %s", n - (size_t)bad, n - (size_t)bad == 1 ? "" : "s", dir);
+	if (bad > 0)
+		printf(", %d invalid file%s", bad, bad == 1 ? "" : "s");
+	putchar('\n');
 	free(installed);
 	return bad ? 1 : 0;
 }
@@ -116,7 +128,8 @@ const struct cmd_entry cmd_scenarios_entry = {
 	"Lists every *.ini scenario in DIR, or else in ./scenarios, or else in the\n"
 	"installed library (" SLIPTAP_DATADIR "/scenarios): its name, the failure\n"
 	"class it produces, the expected outcome and its summary. Files that do not\n"
-	"parse are reported as by `sliptap check`.\n"
+	"parse are reported as by `sliptap check` on standard error, listed apart\n"
+	"under \"invalid\" and not counted as scenarios.\n"
 	"\n"
 	"Options:\n"
 	"  -p, --paths   print each scenario's file under its line\n"

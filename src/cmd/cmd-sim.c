@@ -24,6 +24,7 @@
 #include "pty.h"
 #include "sim-net.h"
 #include "sim.h"
+#include "units.h"
 #include "util.h"
 
 #define SIM_NS		1000000000ULL
@@ -141,27 +142,11 @@ cmd_sim_event_cb(enum sim_event ev, void *arg)
 		cs->detach_pending = 1;
 }
 
-/* "10s", "500ms", "1.5", "2m" -> ns; -1 on junk. */
+/* A duration in the one grammar of units.h ("10s", "500ms", "2min") -> ns; -1 on junk. */
 static int
 cmd_sim_duration(const char *s, uint64_t *out)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || v < 0 || !isfinite(v))
-		return -1;
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		;
-	else if (strcmp(end, "ms") == 0)
-		v /= 1000;
-	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-		v *= 60;
-	else
-		return -1;
-	*out = (uint64_t)(v * SIM_NS);
-	return 0;
+	return parse_duration(s, out, NULL);
 }
 
 static int

@@ -241,6 +241,29 @@ esp_data_header_parse(const struct esp_packet *cmd, struct esp_data_header *out)
 }
 
 int
+esp_progress_percent(uint32_t seq, uint32_t num_blocks)
+{
+	if (num_blocks == 0)
+		return -1;
+	return (int)((100ULL * ((uint64_t)seq + 1)) / num_blocks);
+}
+
+int
+esp_status_len_guess(const struct esp_packet *resp)
+{
+	size_t n = esp_data_avail(resp);
+
+	if (n < 4)
+		return 2;
+	if (n == 4)
+		return 4;
+	/* ESP32+ ROM: status, error, 0, 0; the stub ends with status, error. */
+	if (resp->data[n - 2] == 0 && resp->data[n - 1] == 0 && resp->data[n - 4] <= 1)
+		return 4;
+	return 2;
+}
+
+int
 esp_response_status(const struct esp_packet *resp, int status_len, uint8_t *status,
     uint8_t *error)
 {
@@ -258,9 +281,11 @@ esp_response_status(const struct esp_packet *resp, int status_len, uint8_t *stat
 	/*
 	 * The flasher stub reports a failure as <code, 0> (esptool prints it
 	 * as "result was C100") where the ROM sends <1, code>: normalise the
-	 * stub's form so callers always see status 1 and the code in error.
+	 * stub's form so callers see status 1 and the code in error. Only a
+	 * 2-byte status with a stub code (0xC0..0xFF) is that form; anything
+	 * else is reported as sent (a ROM's <04 00 00 00> is status 4, error 0).
 	 */
-	if (*status > 1 && *error == 0) {
+	if (status_len == 2 && *status >= ESP_STUB_BAD_DATA_LEN && *error == 0) {
 		*error = *status;
 		*status = 1;
 	}

@@ -231,14 +231,6 @@ session_anomaly_name(enum session_anomaly a)
 }
 
 int
-session_progress_percent(uint32_t seq, uint32_t num_blocks)
-{
-	if (num_blocks == 0)
-		return 0;
-	return (int)((100ULL * ((uint64_t)seq + 1)) / num_blocks);
-}
-
-int
 session_format_progress(char *buf, size_t size, uint32_t address, int percent)
 {
 	return snprintf(buf, size, "Writing at 0x%08x... (%d %%)", address, percent);
@@ -644,7 +636,7 @@ session_data_block(struct session *s, const struct esp_packet *p,
 	r->seq = h->seq;
 	r->blocks_sent++;
 	r->bytes_sent += h->payload_len;
-	r->percent = session_progress_percent(h->seq, r->num_blocks);
+	r->percent = esp_progress_percent(h->seq, r->num_blocks);	/* num_blocks > 0 here */
 	s->next_seq = h->seq + 1;
 	s->progress_valid = 1;
 	session_format_progress(s->text, sizeof(s->text), r->address, r->percent);

@@ -306,7 +306,7 @@ pf_link(struct proxy_fault *pf, const struct fault_decision *d, uint64_t now)
 		enum proxy_reset how = PROXY_RESET_HARD;
 
 		if (d->reset_boot == SCENARIO_BOOT_DOWNLOAD)
-			how = pf->sc.transport != NULL && strcmp(pf->sc.transport, "usb-jtag") == 0 ?
+			how = pf->sc.flash.transport != NULL && strcmp(pf->sc.flash.transport, "usb-jtag") == 0 ?
 			    PROXY_RESET_USB_JTAG : PROXY_RESET_CLASSIC;
 		proxy_reset_device(p, how);
 	}

@@ -5,6 +5,9 @@
  * Invariants checked:
  *  - scenario_parse_string never crashes; failure leaves a message that
  *    starts with the file name and an empty scenario;
+ *  - a parsed scenario passes scenario_check_front with every capability,
+ *    fails it without any exactly when a rule needs one, resolves its
+ *    expectation for known tools only, and has a flash area within 64M;
  *  - a parsed scenario drives the engine over a short synthetic session
  *    (units cut from the input itself) without crashing, and its pinned
  *    rewrite parses again with the same number of rules.
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caps.h"
 #include "fault.h"
 #include "scenario.h"
 #include "slip.h"
@@ -74,6 +78,44 @@ fuzz_engine(const struct scenario *sc, const uint8_t *data, size_t size)
 	fault_engine_free(e);
 }
 
+/*
+ * The front check and the expectation lookup on a parsed scenario: every
+ * caps-dependent action is refused without its caps and nothing with all;
+ * known tools resolve, unknown ones do not; the flash keys are consistent.
+ */
+static void
+fuzz_checks(const struct scenario *sc)
+{
+	struct scenario_expect ex;
+	char err[2048];
+	size_t i;
+	int needs = 0;
+
+	for (i = 0; i < sc->nrules; i++) {
+		enum scenario_action a = sc->rules[i].action;
+
+		if (a == SCENARIO_ACT_FREEZE || a == SCENARIO_ACT_DISCONNECT ||
+		    a == SCENARIO_ACT_RESET || a == SCENARIO_ACT_IGNORE_BAUD)
+			needs = 1;
+	}
+	if (scenario_check_front(sc, ENDPOINT_CAPS_ALL, ENDPOINT_CAPS_ALL, err, sizeof(err)) != 0 ||
+	    err[0] != '\0')
+		abort();
+	if ((scenario_check_front(sc, 0, 0, err, sizeof(err)) != 0) != needs)
+		abort();
+	if (needs && strncmp(err, "fuzz.ini:", 9) != 0)
+		abort();
+	if (scenario_expect_for(sc, "esptool", "4.9.1", &ex) != 0 || ex.outcome == SCENARIO_OUT_NONE)
+		abort();
+	if (scenario_expect_for(sc, "esptool-js", NULL, &ex) != 0 || ex.class == NULL)
+		abort();
+	if (scenario_expect_for(sc, "nosuchtool", NULL, &ex) != -1 || ex.outcome != sc->outcome)
+		abort();
+	if (sc->flash.offset % 0x1000 != 0 ||
+	    (uint64_t)sc->flash.offset + sc->flash.image_size > SCENARIO_MAX_IMAGE)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -88,6 +130,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	if (scenario_parse_string("fuzz.ini", text, &sc, err, sizeof(err)) == 0) {
+		fuzz_checks(&sc);
 		fuzz_engine(&sc, data, size);
 		scenario_free(&sc);
 	} else {

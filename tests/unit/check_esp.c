@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "esp.h"
+#include "util.h"
 
 static const struct {
 	uint8_t		 op;
@@ -265,7 +266,66 @@ static const struct {
 	{ "too short for 4", { 0, 0 }, 2, 4, -1, 0, 0 },
 	{ "empty", { 0 }, 0, 2, -1, 0, 0 },
 	{ "bad status_len", { 0, 0, 0, 0 }, 4, 3, -1, 0, 0 },
+	/* issue 9: a ROM status 04 00 00 00 is status 4 without a code, not error 4 */
+	{ "rom status 4, no code", { 4, 0, 0, 0 }, 4, 4, 0, 4, 0 },
+	{ "rom status C1 00 00 00 (not the stub form)", { 0xC1, 0, 0, 0 }, 4, 4, 0, 0xC1, 0 },
+	{ "esp8266 rom 01 07", { 1, 7 }, 2, 2, 0, 1, 7 },
+	{ "2-byte 04 00: not a stub code", { 4, 0 }, 2, 2, 0, 4, 0 },
+	{ "stub CMD_NOT_IMPLEMENTED (FF 00)", { 0xFF, 0 }, 2, 2, 0, 1, 0xFF },
 };
+
+static const struct {
+	const char	*name;
+	uint8_t		 data[40];
+	size_t		 len;
+	int		 want;
+} guess_vectors[] = {
+	{ "empty", { 0 }, 0, 2 },
+	{ "2 bytes", { 0, 0 }, 2, 2 },
+	{ "3 bytes", { 0, 0, 0 }, 3, 2 },
+	{ "4 bytes", { 1, 5, 0, 0 }, 4, 4 },
+	{ "4 bytes, status 4", { 4, 0, 0, 0 }, 4, 4 },
+	{ "rom md5 + 4", { [32] = 0, [33] = 0, [34] = 0, [35] = 0 }, 36, 4 },
+	{ "rom md5 + 01 06 00 00", { [32] = 1, [33] = 6 }, 36, 4 },
+	/* ambiguous without the recorder's flags: 16 bytes ending 00 00, then 00 00 */
+	{ "stub md5 ending 00 00 + 00 00 reads as ROM", { [14] = 0, [15] = 0 }, 18, 4 },
+	{ "stub md5 ending 00 00 after a byte > 1", { [14] = 7, [16] = 0, [17] = 0 }, 18, 2 },
+	{ "stub error C1 00 after data", { 9, 9, 9, 0xC1, 0 }, 5, 2 },
+};
+
+START_TEST(test_status_len_guess)
+{
+	uint8_t buf[64];
+	struct esp_packet p;
+	size_t n;
+
+	n = esp_response_build(ESP_OP_SPI_FLASH_MD5, 0, guess_vectors[_i].data,
+	    guess_vectors[_i].len, buf);
+	ck_assert_int_eq(esp_packet_parse(buf, n, &p), 0);
+	ck_assert_msg(esp_status_len_guess(&p) == guess_vectors[_i].want, "%s: %d",
+	    guess_vectors[_i].name, esp_status_len_guess(&p));
+}
+END_TEST
+
+static const struct {
+	uint32_t	 seq, blocks;
+	int		 percent;
+} percent_vectors[] = {
+	{ 14, 16, 93 }, { 0, 16, 6 }, { 15, 16, 100 }, { 0, 1, 100 }, { 0, 3, 33 },
+	{ 1, 3, 66 }, { 2, 3, 100 }, { 0, 450, 0 }, { 449, 450, 100 },
+	{ 0xFFFFFFFE, 0xFFFFFFFF, 100 },
+	/* a zero-length write has no blocks and no percent */
+	{ 0, 0, -1 }, { 5, 0, -1 },
+	/* past the last block: the formula goes on (a retransmission bug shows) */
+	{ 16, 16, 106 },
+};
+
+START_TEST(test_progress_percent)
+{
+	ck_assert_int_eq(esp_progress_percent(percent_vectors[_i].seq, percent_vectors[_i].blocks),
+	    percent_vectors[_i].percent);
+}
+END_TEST
 
 START_TEST(test_status)
 {
@@ -335,6 +395,8 @@ esp_suite(void)
 	tcase_add_test(tc, test_data_header);
 	tcase_add_loop_test(tc, test_status, 0,
 	    (int)(sizeof(status_vectors) / sizeof(status_vectors[0])));
+	tcase_add_loop_test(tc, test_status_len_guess, 0, (int)nitems(guess_vectors));
+	tcase_add_loop_test(tc, test_progress_percent, 0, (int)nitems(percent_vectors));
 	tcase_add_loop_test(tc, test_error_names, 0, (int)(sizeof(errors) / sizeof(errors[0])));
 	tcase_add_test(tc, test_error_unknown);
 	suite_add_tcase(s, tc);

@@ -15,11 +15,12 @@
 #include "scenario.h"
 #include "session.h"
 #include "slip.h"
+#include "units.h"
 #include "util.h"
 
 #define HEAD "[scenario]\nname = t\nseed = 1\n[expect]\noutcome = fail-clean\nclass = ACK_STALL\n"
 #define NBLOCKS 100
-#define MS 1000000ULL
+#define MS NS_PER_MS
 
 struct unitbuf {
 	uint8_t body[2048];
@@ -488,7 +489,8 @@ START_TEST(test_not_triggered)
 	ck_assert_int_eq(fault_engine_rule_report(e, 1, &rep), 0);
 	ck_assert(rep.not_triggered);
 	ck_assert_uint_eq(rep.matched, 0);
-	ck_assert_str_eq(rep.reason, "no unit matched its triggers");
+	ck_assert_str_eq(rep.reason,
+	    "no READ_FLASH command seen: the tool never uploaded the flasher stub");
 	ck_assert_int_eq(fault_engine_rule_report(e, 2, &rep), 0);
 	ck_assert(rep.not_triggered);
 	ck_assert_uint_eq(rep.matched, 1);
@@ -497,13 +499,105 @@ START_TEST(test_not_triggered)
 	ck_assert_int_eq(fault_engine_rule_report(e, 4, &rep), -1);
 	report = fault_engine_report(e);
 	ck_assert_ptr_nonnull(strstr(report, "rule hit: pass fired 1 time (first at SYNC to-device (match 1))\n"));
-	ck_assert_ptr_nonnull(strstr(report, "rule miss: NOT_TRIGGERED (no unit matched its triggers; matched 0)\n"));
+	ck_assert_ptr_nonnull(strstr(report, "rule miss: NOT_TRIGGERED (no READ_FLASH command seen: "
+	    "the tool never uploaded the flasher stub; matched 0)\n"));
 	ck_assert_ptr_nonnull(strstr(report, "rule unlucky: NOT_TRIGGERED (matched, but the random draw never fired; matched 1)\n"));
 	ck_assert_ptr_nonnull(strstr(report, "rule maybe: not fired (optional)"));
 	free(report);
 	fault_engine_free(e);
 	scenario_free(&sc);
 	free(t);
+}
+END_TEST
+
+/* A flash of `blocks` blocks with `op` (FLASH_DATA or FLASH_DEFL_DATA), stopping after `sent`. */
+static void
+run_flash(struct fault_engine *e, uint8_t op, uint32_t blocks, uint32_t sent)
+{
+	static struct unitbuf b;
+	struct fault_decision d;
+	uint8_t data[16 + 64], status[4] = { 0, 0, 0, 0 };
+	uint64_t now = 0;
+	uint32_t seq;
+
+	memset(data, 0x55, 36);
+	put_le32(data, ESP_SYNC_VALUE);
+	mk_cmd(&b, ESP_OP_SYNC, data, 36, now += MS);
+	fault_engine_on_unit(e, &b.u, &d);
+	mk_resp(&b, ESP_OP_SYNC, status, 4, now += MS);
+	fault_engine_on_unit(e, &b.u, &d);
+	put_le32(data, blocks * 64);
+	put_le32(data + 4, blocks);
+	put_le32(data + 8, 64);
+	put_le32(data + 12, 0x10000);
+	mk_cmd(&b, op == ESP_OP_FLASH_DATA ? ESP_OP_FLASH_BEGIN : ESP_OP_FLASH_DEFL_BEGIN, data, 16,
+	    now += MS);
+	fault_engine_on_unit(e, &b.u, &d);
+	for (seq = 0; seq < sent; seq++) {
+		put_le32(data, 64);
+		put_le32(data + 4, seq);
+		memset(data + 8, 0, 8);
+		memset(data + 16, (int)seq, 64);
+		mk_cmd(&b, op, data, sizeof(data), now += MS);
+		fault_engine_on_unit(e, &b.u, &d);
+		mk_resp(&b, op, status, 4, now += MS);
+		fault_engine_on_unit(e, &b.u, &d);
+	}
+}
+
+/* NOT_TRIGGERED says which trigger never held and how close the session came. */
+static const struct {
+	uint8_t		 op;
+	uint32_t	 blocks, sent;
+	const char	*rule;
+	const char	*reason;
+} near_vectors[] = {
+	{ ESP_OP_FLASH_DATA, 100, 92, "command = FLASH_DATA\nprogress >= 93\naction = drop\n",
+	  "progress reached 92 % at most" },
+	{ ESP_OP_FLASH_DEFL_DATA, 100, 100, "command = FLASH_DATA\naction = drop\n",
+	  "no FLASH_DATA command seen: the tool used compressed writes (any-flash-data etc. match both)" },
+	{ ESP_OP_FLASH_DATA, 10, 10, "response_to = FLASH_DEFL_DATA\naction = drop\n",
+	  "no reply to FLASH_DEFL_DATA seen: the tool used plain writes (no compression)" },
+	{ ESP_OP_FLASH_DATA, 10, 10, "command = FLASH_DATA\nseq = 20..30\naction = drop\n",
+	  "seq reached 9 at most" },
+	{ ESP_OP_FLASH_DATA, 10, 10, "command = FLASH_DATA\nprogress <= 5\naction = drop\n",
+	  "progress was 10 % at least" },
+	{ ESP_OP_FLASH_DATA, 3, 3, "command = FLASH_DATA\nprogress = 50\naction = drop\n",
+	  "progress never in 50 %..50 % (33 %..100 % seen)" },
+	{ ESP_OP_FLASH_DATA, 10, 10, "command = FLASH_DATA\noffset >= 0x400000\naction = drop\n",
+	  "offset reached 0x10240 at most" },
+	{ ESP_OP_FLASH_DATA, 10, 10, "response_to = FLASH_DATA\nbefore_progress = 100\n"
+	  "seq <= 2\naction = drop\n", "the next block's progress reached 40 % at most" },
+	{ ESP_OP_FLASH_DATA, 10, 10, "on = stub-start\naction = reset\n",
+	  "its event (stub-start) never happened" },
+	{ ESP_OP_FLASH_DATA, 10, 10, "command = SYNC\nafter = 10s\naction = drop\n",
+	  "units matched its triggers only before after = 10000 ms" },
+	{ ESP_OP_FLASH_DATA, 10, 10, "direction = to-host\nkind = ohai\naction = drop\n",
+	  "no unit of kind ohai went that way" },
+	{ ESP_OP_FLASH_DATA, 10, 10, "command = MEM_DATA\naction = drop\n",
+	  "no MEM_DATA command seen: the tool never uploaded the flasher stub" },
+	/* a zero-length write has no blocks and so no progress (esp_progress_percent: -1) */
+	{ ESP_OP_FLASH_DATA, 0, 1, "command = FLASH_DATA\nprogress >= 0\naction = drop\n",
+	  "no flash block seen (progress counts FLASH_DATA and FLASH_DEFL_DATA blocks)" },
+};
+
+START_TEST(test_not_triggered_near)
+{
+	struct scenario sc;
+	struct fault_engine *e;
+	struct fault_rule_report rep;
+	char text[1024];
+
+	snprintf(text, sizeof(text), HEAD "[rule r]\n%s", near_vectors[_i].rule);
+	parse_ok(text, &sc);
+	e = fault_engine_new(&sc, 0, 0, 0);
+	run_flash(e, near_vectors[_i].op, near_vectors[_i].blocks, near_vectors[_i].sent);
+	ck_assert_int_eq(fault_engine_rule_report(e, 0, &rep), 0);
+	ck_assert(rep.not_triggered);
+	ck_assert_uint_eq(rep.matched, 0);
+	ck_assert_str_eq(rep.reason, near_vectors[_i].reason);
+	fault_engine_free(e);
+	scenario_free(&sc);
 }
 END_TEST
 
@@ -649,6 +743,8 @@ fault_suite(void)
 	tcase_add_test(tc, test_determinism);
 	tcase_add_test(tc, test_stream_independence);
 	tcase_add_test(tc, test_not_triggered);
+	tcase_add_loop_test(tc, test_not_triggered_near, 0,
+	    (int)(sizeof(near_vectors) / sizeof(near_vectors[0])));
 	tcase_add_test(tc, test_pin);
 	tcase_add_test(tc, test_pin_long);
 	tcase_add_test(tc, test_burst_stats);

@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caps.h"
 #include "esp.h"
 #include "scenario.h"
+#include "units.h"
 
 #define HEAD "[scenario]\nname = t\n[expect]\noutcome = fail-clean\nclass = ACK_STALL\n"
 
@@ -69,8 +71,8 @@ START_TEST(test_write_timeout_93)
 	ck_assert_str_eq(sc.class, "WRITE_TIMEOUT");
 	ck_assert_int_eq(sc.outcome, SCENARIO_OUT_FAIL_CLEAN);
 	ck_assert_int_eq(sc.last_progress, 93);
-	ck_assert_int_eq(sc.stub, 0);
-	ck_assert_str_eq(sc.chip, "esp32s3");
+	ck_assert_int_eq(sc.flash.stub, 0);
+	ck_assert_str_eq(sc.flash.chip, "esp32s3");
 	ck_assert_uint_eq(sc.nrules, 1);
 	r = &sc.rules[0];
 	ck_assert_int_eq(r->action, SCENARIO_ACT_FREEZE);
@@ -192,6 +194,33 @@ static const struct {
 	  "t.ini:8: \"then\" needs a duration" },
 	{ HEAD "[rule a]\naction = drop\nbefore_progress = 50\ndirection = host\n",
 	  "t.ini:8: before_progress matches device replies, not host commands" },
+	/* found by fuzz_scenario: ";x" after "=" survives inih only without a blank */
+	{ "[scenario]\nname = t\n[expect]\noutcome = pass\nclass = SUCCESS\nmessage =;a\n",
+	  "t.ini:6: value of \"message\" starts with ';' (a comment after a blank); remove it" },
+	/* flash keys */
+	{ "[scenario]\nname = t\noffset = 0x10800\n[expect]\noutcome = pass\nclass = SUCCESS\n",
+	  "t.ini:3: offset 0x10800 is not a multiple of 0x1000 (a flash sector)" },
+	{ "[scenario]\nname = t\noffset = 0x3ff0000\nimage_size = 1M\n[expect]\noutcome = pass\nclass = SUCCESS\n",
+	  "t.ini:3: offset 0x3ff0000 + image_size 1048576 ends past 64M" },
+	{ "[scenario]\nname = t\noffset = 64M\n[expect]\noutcome = pass\nclass = SUCCESS\n",
+	  "t.ini:3: bad offset \"64M\" (a flash address below 64M, e.g. 0x10000)" },
+	{ "[scenario]\nname = t\nchip = esp32\ntransport = usb-jtag\n[expect]\noutcome = pass\nclass = SUCCESS\n",
+	  "t.ini:4: esp32 has no USB-Serial/JTAG (transport usb-jtag: esp32s3, esp32c3, esp32c6, ...)" },
+	{ "[scenario]\nname = t\nchip = esp32c3\ntransport = usb-otg\n[expect]\noutcome = pass\nclass = SUCCESS\n",
+	  "t.ini:4: esp32c3 has no USB-OTG (transport usb-otg: esp32s2, esp32s3, esp32p4)" },
+	{ "[scenario]\nname = t\nchip = esp8266\nstub = no\ncompress = yes\n[expect]\noutcome = pass\nclass = SUCCESS\n",
+	  "t.ini:5: the ESP8266 ROM loader cannot inflate: compress = yes needs stub = yes" },
+	{ "[scenario]\nname = t\nimage = randon\n[expect]\noutcome = pass\nclass = SUCCESS\n",
+	  "t.ini:3: unknown image content \"randon\" (did you mean \"random\"?)" },
+	{ "[scenario]\nname = t\nimage_size = 0\n[expect]\noutcome = pass\nclass = SUCCESS\n",
+	  "t.ini:3: bad image_size \"0\" (e.g. 512K, 1M; at most 64M)" },
+	{ "[scenario]\nname = t\nbaud = 100\n[expect]\noutcome = pass\nclass = SUCCESS\n", "t.ini:3: bad baud \"100\" (300 to 16000000)" },
+	{ "[scenario]\nname = t\nstub = maybe\n[expect]\noutcome = pass\nclass = SUCCESS\n", "t.ini:3: bad stub \"maybe\" (yes or no)" },
+	{ "[scenario]\nname = t\ndeadline = 0s\n[expect]\noutcome = pass\nclass = SUCCESS\n", "t.ini:3: bad duration \"0s\": must not be zero" },
+	{ "[scenario]\nname = t\nsummary = a\n  b\nsummary = c\n[expect]\noutcome = pass\nclass = SUCCESS\n",
+	  "t.ini:5: duplicate key \"summary\" (first on line 3)" },
+	{ "[scenario]\nname = t\nseed = 1\n  2\n[expect]\noutcome = pass\nclass = SUCCESS\n",
+	  "t.ini:4: indented line continues \"seed\"; remove the indentation" },
 };
 
 START_TEST(test_bad)
@@ -253,9 +282,9 @@ START_TEST(test_values)
 	ck_assert_str_eq(sc.summary, "one two");
 	ck_assert_uint_eq(sc.seed, 0xdeadbeefULL);
 	ck_assert_uint_eq(sc.deadline_ns, 1500000000ULL);
-	ck_assert_uint_eq(sc.image_size, 512 * 1024);
-	ck_assert_int_eq(sc.stub, 0);
-	ck_assert_int_eq(sc.compress, -1);
+	ck_assert_uint_eq(sc.flash.image_size, 512 * 1024);
+	ck_assert_int_eq(sc.flash.stub, 0);
+	ck_assert_int_eq(sc.flash.compress, -1);
 	ck_assert_int_eq(sc.outcome, SCENARIO_OUT_RECOVERED);
 	ck_assert_str_eq(sc.message, "a | b");
 	ck_assert_uint_eq(sc.nrules, 5);
@@ -309,6 +338,8 @@ static const struct {
 	{ "1s", 1, 1000000000ULL }, { "1.5s", 1, 1500000000ULL }, { "40ms", 1, 40000000ULL },
 	{ "250us", 1, 250000ULL }, { "2min", 1, 120000000000ULL }, { "0.5 ms", 1, 500000ULL },
 	{ "0s", 1, 0 }, { "10", 0, 0 }, { "ms", 0, 0 }, { "1.5us", 1, 1500 }, { "1.0005us", 0, 0 },
+	{ "2m", 1, 120000000000ULL }, { "1.5 min", 1, 90000000000ULL }, { "15", 0, 0 },
+	{ "86400s", 1, 86400000000000ULL }, { "1441min", 0, 0 }, { "5 mins", 0, 0 },
 	{ "1h", 0, 0 }, { "2 days", 0, 0 }, { "-1s", 0, 0 }, { "1e3ms", 0, 0 }, { "100000s", 0, 0 },
 };
 
@@ -316,7 +347,7 @@ START_TEST(test_durations)
 {
 	uint64_t ns = 99;
 	const char *why;
-	int rc = scenario_parse_duration(durations[_i].s, &ns, &why);
+	int rc = parse_duration(durations[_i].s, &ns, &why);
 
 	ck_assert_msg((rc == 0) == durations[_i].ok, "%s", durations[_i].s);
 	if (rc == 0)
@@ -378,6 +409,123 @@ START_TEST(test_overrides)
 }
 END_TEST
 
+START_TEST(test_flash)
+{
+	struct scenario sc;
+	char err[4096];
+	const char *text = "[scenario]\nname = f\nchip = esp32s3\ntransport = usb-jtag\n"
+	    "stub = no\ncompress = no\nimage_size = 128K\nimage = text\noffset = 0x20000\n"
+	    "baud = 460800\nchange_baud = 921600\nclient = esptool\nsummary = one\n  two\n"
+	    "[expect]\noutcome = pass\nclass = SUCCESS\n";
+
+	ck_assert_msg(scenario_parse_string("f.ini", text, &sc, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(sc.flash.chip, "esp32s3");
+	ck_assert_str_eq(sc.flash.transport, "usb-jtag");
+	ck_assert_str_eq(sc.flash.client, "esptool");
+	ck_assert_int_eq(sc.flash.stub, 0);
+	ck_assert_int_eq(sc.flash.compress, 0);
+	ck_assert_uint_eq(sc.flash.image_size, 128 * 1024);
+	ck_assert(sc.flash.have_image_size);
+	ck_assert_int_eq(sc.flash.image, SCENARIO_IMAGE_TEXT);
+	ck_assert_str_eq(scenario_image_name(sc.flash.image), "text");
+	ck_assert_uint_eq(sc.flash.offset, 0x20000);
+	ck_assert(sc.flash.have_offset);
+	ck_assert_uint_eq(sc.flash.baud, 460800);
+	ck_assert_uint_eq(sc.flash.change_baud, 921600);
+	/* a continued summary is one line, and its pinned copy keeps both lines */
+	ck_assert_str_eq(sc.summary, "one two");
+	ck_assert_str_eq(sc.scenario_kv[sc.nscenario_kv - 1].value, "one\n    two");
+	scenario_free(&sc);
+
+	/* defaults */
+	ck_assert_msg(scenario_parse_string("d.ini", HEAD, &sc, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_ptr_null(sc.flash.chip);
+	ck_assert_ptr_null(sc.flash.transport);
+	ck_assert_int_eq(sc.flash.stub, -1);
+	ck_assert_int_eq(sc.flash.compress, -1);
+	ck_assert_uint_eq(sc.flash.image_size, SCENARIO_DEFAULT_IMAGE_SIZE);
+	ck_assert(!sc.flash.have_image_size);
+	ck_assert_int_eq(sc.flash.image, SCENARIO_IMAGE_MIXED);
+	ck_assert_uint_eq(sc.flash.offset, SCENARIO_DEFAULT_OFFSET);
+	ck_assert(!sc.flash.have_offset);
+	ck_assert_uint_eq(sc.flash.baud, 0);
+	scenario_free(&sc);
+}
+END_TEST
+
+START_TEST(test_expect_tools)
+{
+	struct scenario sc;
+	struct scenario_expect ex;
+	char err[4096];
+	const char *text = HEAD "[expect esptool>=4.8]\noutcome = recovered\n[rule a]\naction = drop\n";
+
+	ck_assert_msg(scenario_parse_string("e.ini", text, &sc, err, sizeof(err)) == 0, "%s", err);
+	/* unknown tools and bad versions are errors, with the base [expect] filled in */
+	ck_assert_int_eq(scenario_expect_for(&sc, "esptol", NULL, &ex), -1);
+	ck_assert_int_eq(ex.outcome, SCENARIO_OUT_FAIL_CLEAN);
+	ck_assert_int_eq(scenario_expect_for(&sc, "esptool", "4.x", &ex), -2);
+	ck_assert_int_eq(ex.outcome, SCENARIO_OUT_FAIL_CLEAN);
+	ck_assert_int_eq(scenario_expect_for(&sc, "esptool", "4.8", &ex), 0);
+	ck_assert_int_eq(ex.outcome, SCENARIO_OUT_RECOVERED);
+	ck_assert_int_eq(scenario_expect_for(&sc, "esptool", "4.7.99", &ex), 0);
+	ck_assert_int_eq(ex.outcome, SCENARIO_OUT_FAIL_CLEAN);
+	ck_assert_int_eq(scenario_expect_for(&sc, "esptool-js", "0.5.4", &ex), 0);
+	ck_assert_int_eq(ex.outcome, SCENARIO_OUT_FAIL_CLEAN);
+	ck_assert(scenario_tool_valid("js"));
+	ck_assert(scenario_tool_valid("esptool"));
+	ck_assert(!scenario_tool_valid("esptool.py"));
+	ck_assert(!scenario_tool_valid(NULL));
+	scenario_free(&sc);
+
+	ck_assert_int_eq(scenario_outcome_by_name("fail-clean"), SCENARIO_OUT_FAIL_CLEAN);
+	ck_assert_int_eq(scenario_outcome_by_name("silent-corruption"),
+	    SCENARIO_OUT_SILENT_CORRUPTION);
+	ck_assert_int_eq(scenario_outcome_by_name("not-triggered"), SCENARIO_OUT_NOT_TRIGGERED);
+	ck_assert_int_eq(scenario_outcome_by_name("none"), SCENARIO_OUT_NONE);
+	ck_assert_int_eq(scenario_outcome_by_name("passed"), SCENARIO_OUT_NONE);
+	ck_assert_str_eq(scenario_outcome_name(SCENARIO_OUT_HANG), "hang");
+}
+END_TEST
+
+START_TEST(test_check_front)
+{
+	struct scenario sc;
+	char err[4096];
+	const char *text = HEAD "[rule fz]\nresponse_to = FLASH_DATA\naction = freeze-host-writes\n"
+	    "duration = 1s\nthen = disconnect\n"
+	    "[rule rs]\non = first-sync\naction = reset\n"
+	    "[rule dr]\naction = drop\n"
+	    "[rule ib]\non = first-sync\naction = ignore-baud-change\n";
+
+	ck_assert_msg(scenario_parse_string("c.ini", text, &sc, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(scenario_check_front(&sc, ENDPOINT_CAPS_ALL, ENDPOINT_CAPS_ALL, err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(err, "");
+	/* an RFC 2217 front that cannot freeze: only the freeze is refused */
+	ck_assert_int_eq(scenario_check_front(&sc, ENDPOINT_CAPS_ALL & ~ENDPOINT_CAN_FREEZE_WRITES,
+	    ENDPOINT_CAPS_ALL, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "c.ini:6: rule fz: freeze-host-writes needs a front that can make "
+	    "the tool's writes block (this front cannot)\n");
+	/* a front that cannot vanish refuses then = disconnect too */
+	ck_assert_int_eq(scenario_check_front(&sc, ENDPOINT_CAN_FREEZE_WRITES, ENDPOINT_CAPS_ALL,
+	    err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "c.ini:6: rule fz: freeze-host-writes then = disconnect needs a front "
+	    "that can hang up and come back (this front cannot)\n");
+	/* a tcp:// device: no DTR/RTS, no baud */
+	ck_assert_int_eq(scenario_check_front(&sc, ENDPOINT_CAPS_ALL, ENDPOINT_CAN_VANISH, err,
+	    sizeof(err)), -1);
+	ck_assert_str_eq(err, "c.ini:11: rule rs: reset needs a device that can drive DTR/RTS "
+	    "(this device cannot)\nc.ini:16: rule ib: ignore-baud-change needs a device that can "
+	    "set the baud rate (this device cannot)\n");
+	/* a short buffer is cut, still terminated */
+	ck_assert_int_eq(scenario_check_front(&sc, 0, 0, err, 10), -1);
+	ck_assert_uint_eq(strlen(err), 9);
+	ck_assert_int_eq(scenario_check_front(&sc, 0, 0, NULL, 0), -1);
+	scenario_free(&sc);
+}
+END_TEST
+
 static Suite *
 scenario_suite(void)
 {
@@ -392,6 +540,9 @@ scenario_suite(void)
 	tcase_add_loop_test(tc, test_durations, 0, (int)(sizeof(durations) / sizeof(durations[0])));
 	tcase_add_test(tc, test_percent);
 	tcase_add_test(tc, test_overrides);
+	tcase_add_test(tc, test_flash);
+	tcase_add_test(tc, test_expect_tools);
+	tcase_add_test(tc, test_check_front);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -237,13 +237,13 @@ static const struct {
 } percent_vectors[] = {
 	{ 14, 16, 93 }, { 0, 16, 6 }, { 15, 16, 100 }, { 0, 1, 100 },
 	{ 0, 3, 33 }, { 1, 3, 66 }, { 2, 3, 100 }, { 0, 450, 0 }, { 1, 450, 0 },
-	{ 224, 450, 50 }, { 448, 450, 99 }, { 449, 450, 100 }, { 0, 0, 0 },
+	{ 224, 450, 50 }, { 448, 450, 99 }, { 449, 450, 100 }, { 0, 0, -1 },
 	{ 0xFFFFFFFE, 0xFFFFFFFF, 100 },
 };
 
 START_TEST(test_percent)
 {
-	ck_assert_int_eq(session_progress_percent(percent_vectors[_i].seq,
+	ck_assert_int_eq(esp_progress_percent(percent_vectors[_i].seq,
 	    percent_vectors[_i].blocks), percent_vectors[_i].percent);
 }
 END_TEST
