@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "run.h"
 #include "scenario.h"
+#include "units.h"
 #include "util.h"
 #include "../run/run-int.h"
 #include "../run/run-matrix.h"
@@ -122,7 +123,7 @@ cmd_matrix_opts(int argc, char **argv, struct run_matrix *m, const char **junit,
 		case 'T':
 			if (parse_u32(optarg, &secs) == 0 && secs > 0)
 				m->base.timeout_ns = (uint64_t)secs * 1000000000ull;
-			else if (scenario_parse_duration(optarg, &m->base.timeout_ns, NULL) != 0 ||
+			else if (parse_duration(optarg, &m->base.timeout_ns, NULL) != 0 ||
 			    m->base.timeout_ns == 0)
 				goto bad;
 			break;

@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "run.h"
 #include "scenario.h"
+#include "units.h"
 #include "util.h"
 #include "../run/run-replay.h"
 
@@ -70,7 +71,7 @@ cmd_replay_exec(int argc, char **argv)
 		case 'T':
 			if (parse_u32(optarg, &secs) == 0 && secs > 0)
 				o.timeout_s = secs;
-			else if (scenario_parse_duration(optarg, &ns, NULL) == 0 && ns > 0)
+			else if (parse_duration(optarg, &ns, NULL) == 0 && ns > 0)
 				o.timeout_s = (double)ns / 1e9;
 			else {
 				fprintf(stderr, "sliptap replay: bad --timeout \"%s\" (e.g. 60s)\n", optarg);

@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "run.h"
 #include "scenario.h"
+#include "units.h"
 #include "util.h"
 
 static const char cmd_run_help[] =
@@ -71,7 +72,7 @@ cmd_run_duration(const char *s, uint64_t *ns)
 		*ns = (uint64_t)v * 1000000000ull;
 		return v > 0 ? 0 : -1;
 	}
-	return scenario_parse_duration(s, ns, NULL) == 0 && *ns > 0 ? 0 : -1;
+	return parse_duration(s, ns, NULL) == 0 && *ns > 0 ? 0 : -1;
 }
 
 static char *

@@ -28,12 +28,11 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "scenario.h"
 #include "run.h"
 #include "util.h"
 #include "run-int.h"
 
-#define RUN_OFFSET		0x10000u
-#define RUN_IMAGE_DEFAULT	65536u
 #define RUN_DEADLINE_DEFAULT	120u
 #define RUN_READY_WAIT_S	30
 #define RUN_LOG_MAX		(16u << 20)
@@ -228,29 +227,39 @@ run_rmdir(const char *dir)
 	rmdir(dir);
 }
 
-/* The test image: deterministic from the seed; half random bytes, half text lines (both deflate paths carry data). */
+/*
+ * The test image: deterministic from the seed, its content as the scenario's
+ * `image` key says (mixed: half random bytes, then text lines, so both the
+ * deflate and the raw paths carry real data).
+ */
 int
-run_make_image(const char *path, uint64_t size, uint64_t seed)
+run_make_image(const char *path, uint64_t size, int kind, uint64_t seed)
 {
-	uint64_t x = seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull, i;
+	uint64_t x = seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull, i, nrand;
 	char line[80];
 	FILE *f;
 	size_t n;
 
 	if ((f = fopen(path, "wb")) == NULL)
 		return -1;
-	for (i = 0; i < size / 2; i++) {
+	nrand = kind == SCENARIO_IMAGE_MIXED ? size / 2 : kind == SCENARIO_IMAGE_RANDOM ? size : 0;
+	for (i = 0; i < nrand; i++) {
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
 		putc((int)(x >> 32) & 0xff, f);
 	}
-	for (i = 0; i < size - size / 2; i += n) {
+	if (kind == SCENARIO_IMAGE_ZEROS || kind == SCENARIO_IMAGE_ERASED) {
+		for (i = nrand; i < size; i++)
+			putc(kind == SCENARIO_IMAGE_ZEROS ? 0x00 : 0xff, f);
+		return fclose(f) == 0 ? 0 : -1;
+	}
+	for (i = 0; i < size - nrand; i += n) {
 		snprintf(line, sizeof(line), "sliptap test image line %08llu ...............................\n",
 		    (unsigned long long)(i / 64));
 		n = strlen(line);
-		if (n > size - size / 2 - i)
-			n = (size_t)(size - size / 2 - i);
+		if (n > size - nrand - i)
+			n = (size_t)(size - nrand - i);
 		fwrite(line, 1, n, f);
 	}
 	return fclose(f) == 0 ? 0 : -1;

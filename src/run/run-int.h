@@ -27,7 +27,8 @@ int run_stop(pid_t pid, int group, unsigned grace_ms);
 int run_wait_line(const char *path, const char *prefix, pid_t pid, unsigned seconds, char *line,
     size_t linelen);
 void run_rmdir(const char *dir);
-int run_make_image(const char *path, uint64_t size, uint64_t seed);
+/* kind: enum scenario_image. */
+int run_make_image(const char *path, uint64_t size, int kind, uint64_t seed);
 char *run_flash_compare(const char *flash, uint32_t offset, const char *image, uint64_t size);
 void run_capture_facts(const char *pcap, struct run_capture_facts *cf);
 int run_word_in(const char *list, const char *word);

@@ -121,7 +121,7 @@ run_matrix_plan(struct run_matrix *m)
 
 	for (f = 0; f < m->nfiles; f++) {
 		ok = scenario_parse_file(m->files[f], &sc, err, sizeof(err)) == 0;
-		hint = ok ? sc.client : NULL;
+		hint = ok ? sc.flash.client : NULL;
 		for (t = 0; t < m->ntools; t++) {
 			if (!run_matrix_applies(hint, &m->tools[t]))
 				continue;

@@ -14,13 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "run.h"
 #include "scenario.h"
 #include "util.h"
 #include "run-int.h"
 
-#define RUN_OFFSET		0x10000u
-#define RUN_IMAGE_DEFAULT	65536u
+#define RUN_OFFSET(sc)		((sc) != NULL ? (sc)->flash.offset : SCENARIO_DEFAULT_OFFSET)
+#define RUN_SIZE(sc)		((sc) != NULL ? (sc)->flash.image_size : SCENARIO_DEFAULT_IMAGE_SIZE)
 #define RUN_DEADLINE_DEFAULT_S	120u
 #define RUN_READY_WAIT_S	30u
 #define RUN_LOG_MAX		(16u << 20)
@@ -362,17 +363,18 @@ run_one_prepare(struct run_ctx *c, struct run_tool *tool, const struct scenario 
 	const struct run_opts *o = c->o;
 	const char *chip, *transport, *python, *node;
 	char err[512];
-	uint64_t size = sc != NULL && sc->image_size ? sc->image_size : RUN_IMAGE_DEFAULT;
+	uint64_t size = RUN_SIZE(sc);
 
 	*deadline_s = o->timeout_ns ? (unsigned)((o->timeout_ns + 999999999ull) / 1000000000ull) :
 	    sc != NULL && sc->have_deadline ? (unsigned)((sc->deadline_ns + 999999999ull) / 1000000000ull) :
 	    RUN_DEADLINE_DEFAULT_S;
-	chip = o->sim_chip != NULL ? o->sim_chip : sc != NULL && sc->chip != NULL &&
-	    strcmp(sc->chip, "any") != 0 ? sc->chip : "esp32";
-	transport = sc != NULL && sc->transport != NULL && strcmp(sc->transport, "usb-jtag") == 0 ?
+	chip = o->sim_chip != NULL ? o->sim_chip : sc != NULL && sc->flash.chip != NULL &&
+	    strcmp(sc->flash.chip, "any") != 0 ? sc->flash.chip : "esp32";
+	transport = sc != NULL && sc->flash.transport != NULL && strcmp(sc->flash.transport, "usb-jtag") == 0 ?
 	    "usb-jtag" : "uart";
 	run_one_path(c, c->image, sizeof(c->image), "image.bin");
-	if (run_make_image(c->image, size, 0x51197a9) != 0) {
+	if (run_make_image(c->image, size, sc != NULL ? (int)sc->flash.image : SCENARIO_IMAGE_MIXED,
+	    0x51197a9) != 0) {
 		snprintf(c->harness, sizeof(c->harness), "cannot write %.400s: %s", c->image, strerror(errno));
 		return -1;
 	}
@@ -387,17 +389,11 @@ run_one_prepare(struct run_ctx *c, struct run_tool *tool, const struct scenario 
 	fl->port = c->tool_port;
 	fl->chip = chip;
 	fl->image = c->image;
-	fl->offset = RUN_OFFSET;
-	fl->baud = sc != NULL ? sc->change_baud : 0;
-	fl->stub = sc != NULL ? sc->stub : -1;
-	fl->compress = sc != NULL ? sc->compress : -1;
+	fl->offset = RUN_OFFSET(sc);
+	fl->baud = sc != NULL ? sc->flash.change_baud : 0;
+	fl->stub = sc != NULL ? sc->flash.stub : -1;
+	fl->compress = sc != NULL ? sc->flash.compress : -1;
 	fl->timeout_s = *deadline_s;
-	/*
-	 * esptool 5.3+ loads the esp-flasher-stub (stub version 2) by default;
-	 * the simulator speaks the classic stub's protocol, so ask for that one.
-	 */
-	if (o->device == NULL)
-		fl->stub_version = "1";
 	python = getenv("SLIPTAP_PYTHON") != NULL && *getenv("SLIPTAP_PYTHON") ? getenv("SLIPTAP_PYTHON") :
 	    "/usr/bin/python3";
 	node = getenv("NODE") != NULL && *getenv("NODE") ? getenv("NODE") : "node";
@@ -464,6 +460,13 @@ run_one(const struct run_opts *o, struct run_tool *tool, struct run_result *res)
 			goto judge;
 		}
 		sc = &scb;
+		if (scenario_check_front(sc, o->front == RUN_FRONT_RFC2217 ? ENDPOINT_CAPS_FRONT_RFC2217 :
+		    ENDPOINT_CAPS_FRONT_PTY, ENDPOINT_CAPS_ALL, err, sizeof(err)) != 0) {
+			err[strcspn(err, "\n")] = '\0';
+			snprintf(c.harness, sizeof(c.harness), "%.500s", err);
+			res->scenario = xstrdup(sc->name);
+			goto judge;
+		}
 	}
 	res->scenario = xstrdup(sc != NULL ? sc->name : "-");
 	c.seed = run_one_seed(o, sc);
@@ -504,9 +507,9 @@ run_one(const struct run_opts *o, struct run_tool *tool, struct run_result *res)
 	run_device_stop(&c);
 	run_capture_facts(c.pcap, &cf);
 	if (o->device == NULL && c.image[0] != '\0') {
-		uint64_t size = sc != NULL && sc->image_size ? sc->image_size : RUN_IMAGE_DEFAULT;
+		uint64_t size = RUN_SIZE(sc);
 
-		res->flash = run_flash_compare(c.flash, RUN_OFFSET, c.image, size);
+		res->flash = run_flash_compare(c.flash, RUN_OFFSET(sc), c.image, size);
 		ob.flash_checked = strncmp(res->flash, "not checked", 11) != 0;
 		ob.flash_match = strcmp(res->flash, "match") == 0;
 	}
