@@ -1,21 +1,33 @@
 /*
  * caps.h — what an endpoint (the proxy's front facing the flashing tool, or
  * its device side) can do, as bits. The io layer's endpoint kinds declare
- * theirs; scenario_check_front() (scenario.h) rejects rules whose action
- * an endpoint cannot perform, before anything runs. Pure: just numbers.
+ * theirs in their ops tables (CAP_*); scenario_check_front() (scenario.h)
+ * rejects rules whose action an endpoint cannot perform, before anything
+ * runs (ENDPOINT_*: the same bits under the core's names). Pure: just numbers.
  */
 #ifndef SLIPTAP_CAPS_H
 #define SLIPTAP_CAPS_H
 
+enum caps_bit {
+	CAP_FREEZE_WRITES = 1u << 0,	/* can stop accepting the peer's writes so they block */
+	CAP_LINES         = 1u << 1,	/* has DTR/RTS (set and/or observe) */
+	CAP_SET_BAUD      = 1u << 2,	/* baud rate can be changed */
+	CAP_VANISH        = 1u << 3,	/* can disappear and come back (detach/reattach) */
+	CAP_EXCLUSIVE     = 1u << 4,	/* opened exclusively: a second opener is refused */
+};
+
+/* Every capability: a mask for "no restriction". */
+#define CAP_ALL (CAP_FREEZE_WRITES | CAP_LINES | CAP_SET_BAUD | CAP_VANISH | CAP_EXCLUSIVE)
+
 enum endpoint_cap {
 	/* The tool's writes can be made to block (stop reading the pty or the socket). */
-	ENDPOINT_CAN_FREEZE_WRITES = 1u << 0,
+	ENDPOINT_CAN_FREEZE_WRITES = CAP_FREEZE_WRITES,
 	/* DTR/RTS exist and reach the other end (serial adapter, pty to the simulator, RFC 2217). */
-	ENDPOINT_HAS_LINES = 1u << 1,
+	ENDPOINT_HAS_LINES = CAP_LINES,
 	/* A baud rate can be set (and so a baud change can be applied or withheld). */
-	ENDPOINT_CAN_SET_BAUD = 1u << 2,
+	ENDPOINT_CAN_SET_BAUD = CAP_SET_BAUD,
 	/* It can hang up and come back under the same name (pty link, listening socket). */
-	ENDPOINT_CAN_VANISH = 1u << 3,
+	ENDPOINT_CAN_VANISH = CAP_VANISH,
 };
 
 #define ENDPOINT_CAPS_ALL	(ENDPOINT_CAN_FREEZE_WRITES | ENDPOINT_HAS_LINES | \

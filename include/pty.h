@@ -40,9 +40,11 @@ int pty_slave_fd(const struct pty *p);
 const char *pty_link_path(const struct pty *p);
 
 /*
- * Read client bytes from the master. Returns the data bytes (0 when a
- * packet-mode read carried only control information; then *ctl is set,
- * e.g. to note a termios change), or -1 with errno (EAGAIN, EIO).
+ * Read client bytes from the master into buf. Returns the data bytes (0
+ * when a packet-mode read carried only control information; then *ctl is
+ * set, e.g. to note a termios change), or -1 with errno (EAGAIN, EIO). In
+ * packet mode a read returns at most len - 1 data bytes (one byte of buf
+ * holds the status byte during the read).
  */
 ssize_t pty_read(struct pty *p, uint8_t *buf, size_t len, int *ctl);
 #define PTY_CTL_TERMIOS	0x01	/* the client changed termios (baud, mode) */

@@ -144,27 +144,6 @@ void rfc2217_client_set_8n1(struct rfc2217 *r);
 /* Server: the modem lines changed (notifies the client when its mask allows). */
 void rfc2217_set_modemstate(struct rfc2217 *r, uint8_t state);
 
-/*
- * esptool's esp_rfc2217_server (EspPortManager) treats SET-CONTROL DTR/RTS
- * not as line changes but as the start of a reset it plays itself with
- * board timings, since a client's sequence cannot cross the network with
- * its timing intact (pySerial waits for every SET-CONTROL answer).
- */
-enum rfc2217_esp_action {
-	RFC2217_ESP_IGNORE,	/* not a line value, or part of a sequence the server plays */
-	RFC2217_ESP_DTR_OFF,	/* apply DTR=0 now; the reset window ends */
-	RFC2217_ESP_BOOTLOADER,	/* run the reset into download mode (unix-tight) */
-	RFC2217_ESP_HARD_RESET,	/* run a hard reset (RTS=1, 100 ms, RTS=0) */
-};
-
-/*
- * The esp server's decision for one SET-CONTROL `value`. *in_reset is its
- * is_download_mode flag (0 when a client connects), updated here: DTR on
- * outside a reset starts one, DTR off ends it, RTS off outside it is a hard
- * reset, everything else is ignored.
- */
-enum rfc2217_esp_action rfc2217_esp_control(int *in_reset, uint32_t value);
-
 /* "SET-BAUDRATE", "SERVER-SET-CONTROL", ... or "COM-PORT-<n>". */
 const char *rfc2217_code_name(uint8_t code);
 

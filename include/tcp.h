@@ -11,7 +11,8 @@
 
 /*
  * Split "host:port" ("[v6]:port" too) into host and port buffers. A missing
- * host gives `defhost`. 0, or -1 with a message in err.
+ * host gives `defhost`; the port must be a number from 0 to 65535. 0, or -1
+ * with a message in err (the caller of an option makes it a usage error).
  */
 int tcp_split(const char *spec, const char *defhost, char *host, size_t hostlen, char *port,
     size_t portlen, char *err, size_t errlen);

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd-opt.h"
 #include "cmd.h"
+#include "simhost.h"
 #include "util.h"
 #include "../proxy/proxy.h"
 #include "../proxy/proxy-fault.h"
@@ -21,20 +23,29 @@ static const char cmd_proxy_help[] =
 "  sliptap proxy: ready on /dev/pts/7 (link /tmp/ttyESP) -> /dev/ttyUSB0\n"
 "\n"
 "DEVICE is a serial port name (/dev/ttyUSB0, COM5), usb:VID:PID[:SERIAL] (hex,\n"
-"e.g. usb:10c4:ea60), a tty or pty path, rfc2217://HOST:PORT or tcp://HOST:PORT.\n"
+"e.g. usb:10c4:ea60), a tty or pty path, rfc2217://HOST:PORT, tcp://HOST:PORT,\n"
+"or sim:CHIP[,KEY=VALUE...]: the simulator in this process (keys: transport,\n"
+"boot, flash, flash-size, baud, pace, wdt-timeout, no-wdt, vanish-after,\n"
+"reenumerate-after, verbose, as the `sliptap sim` options; without flash= the\n"
+"flash is erased memory). A tty or serial DEVICE is opened exclusively: a\n"
+"second proxy on it fails, naming the process that has it.\n"
 "\n"
 "  --link PATH            a stable symlink to the client pty (made atomically,\n"
 "                         removed on exit, kept across hang-ups)\n"
 "  --rfc2217 ADDR:PORT    serve RFC 2217 instead of a pty (e.g. 127.0.0.1:4000;\n"
 "                         the address defaults to loopback): the tool's baud and\n"
 "                         DTR/RTS reach the device (esptool --port rfc2217://...)\n"
-"  --rfc2217-reset MODE   how the RFC 2217 server treats DTR/RTS: esp (default)\n"
-"                         like esptool's esp_rfc2217_server: DTR on runs the\n"
-"                         reset into download mode with board timings on the\n"
-"                         device, RTS off a hard reset, other changes are\n"
-"                         ignored (a client's own sequence loses its timing on\n"
-"                         the network); direct: every change reaches the device\n"
-"                         as it arrives (ser2net, pySerial's rfc2217_server)\n"
+"  --rfc2217-reset MODE   how the RFC 2217 server treats DTR/RTS: auto (the\n"
+"                         default): like esp, but when DEVICE is rfc2217:// the\n"
+"                         tool's changes go on as sent (the server there reads\n"
+"                         them: `sliptap sim --rfc2217` or esp_rfc2217_server\n"
+"                         behind the proxy work as without it); esp: like\n"
+"                         esptool's esp_rfc2217_server: DTR on runs the reset\n"
+"                         into download mode with board timings on the device,\n"
+"                         RTS off a hard reset, other changes are ignored (a\n"
+"                         client's own sequence loses its timing on the\n"
+"                         network); direct: every change reaches the device as\n"
+"                         it arrives (ser2net, pySerial's rfc2217_server)\n"
 "  --baud N               initial device baud (default 115200); afterwards the\n"
 "                         device follows the tool's termios / RFC 2217 requests\n"
 "                         and acknowledged CHANGE_BAUDRATE commands\n"
@@ -103,6 +114,23 @@ cmd_proxy_cmdline(int argc, char **argv)
 	return s;
 }
 
+/* A DEVICE spec that can never work is a usage error (exit 2), not a run-time failure. */
+static int
+cmd_proxy_check_device(const char *dev)
+{
+	struct simhost_config sc;
+	char err[512];
+
+	if (strncmp(dev, "rfc2217://", 10) == 0 || strncmp(dev, "tcp://", 6) == 0)
+		return cmd_opt_addr("proxy", "DEVICE", strchr(dev, '/') + 2);
+	if (strncmp(dev, "sim:", 4) == 0 && simhost_parse_spec(dev + 4, &sc, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "sliptap proxy: DEVICE %s: %s\n", dev, err);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cmd_proxy_exec(int argc, char **argv)
 {
@@ -111,7 +139,7 @@ cmd_proxy_exec(int argc, char **argv)
 	struct proxy_fault_config fcfg;
 	struct proxy_fault *pf = NULL;
 	char err[8192], *cmdline;
-	uint32_t u;
+	enum cmd_rfc2217_reset rm;
 	int ch, rc, reset_mode = -1;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -126,24 +154,17 @@ cmd_proxy_exec(int argc, char **argv)
 			break;
 		case 'R':
 			cfg.rfc2217 = optarg;
+			if (cmd_opt_addr("proxy", "rfc2217", optarg) == -1)
+				return 2;
 			break;
 		case 'E':
-			if (strcmp(optarg, "esp") == 0)
-				reset_mode = 0;
-			else if (strcmp(optarg, "direct") == 0)
-				reset_mode = 1;
-			else {
-				fprintf(stderr, "sliptap proxy: --rfc2217-reset %s: want esp or "
-				    "direct\n", optarg);
+			if (cmd_opt_rfc2217_reset("proxy", optarg, &rm) == -1)
 				return 2;
-			}
+			reset_mode = (int)rm;
 			break;
 		case 'b':
-			if (parse_u32(optarg, &u) == -1 || u < 300) {
-				fprintf(stderr, "sliptap proxy: --baud %s: want a number >= 300\n", optarg);
+			if (cmd_opt_baud("proxy", optarg, &cfg.baud) == -1)
 				return 2;
-			}
-			cfg.baud = u;
 			break;
 		case 'r':
 			if (proxy_reset_parse(optarg, &cfg.reset) == -1 || cfg.reset == PROXY_RESET_HARD) {
@@ -184,7 +205,10 @@ cmd_proxy_exec(int argc, char **argv)
 		fprintf(stderr, "sliptap proxy: --rfc2217-reset needs --rfc2217\n");
 		return 2;
 	}
-	cfg.rfc2217_direct = reset_mode == 1;
+	cfg.rfc2217_direct = reset_mode == CMD_RFC2217_DIRECT ? PROXY_RFC2217_DIRECT :
+	    reset_mode == CMD_RFC2217_ESP ? PROXY_RFC2217_ESP : PROXY_RFC2217_AUTO;
+	if (cmd_proxy_check_device(cfg.device) == -1)
+		return 2;
 
 	/*
 	 * SCENARIO SEAM: the fault engine attaches here, after proxy_new and

@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "pty.h"
+#include "tty.h"
 #include "util.h"
 
 struct pty {
@@ -74,6 +76,25 @@ pty_holder(const char *dev)
  * longer exists; a symlink to a live pty of someone else, or anything that
  * is not a symlink, is refused.
  */
+/* "LINK: cannot make the link: directory DIR does not exist (create it first)". */
+static void
+pty_link_error(const char *link, int e, char *err, size_t errlen)
+{
+	char *copy = xstrdup(link), *dir = dirname(copy);
+	struct stat st;
+
+	if (e == ENOENT || (e == ENOTDIR && stat(dir, &st) == -1))
+		snprintf(err, errlen, "%s: cannot make the link: directory %s does not exist "
+		    "(create it first)", link, dir);
+	else if (e == ENOTDIR)
+		snprintf(err, errlen, "%s: cannot make the link: %s is not a directory", link,
+		    dir);
+	else
+		snprintf(err, errlen, "%s: cannot make the link in %s: %s", link, dir,
+		    strerror(e));
+	free(copy);
+}
+
 static int
 pty_link_make(struct pty *p, char *err, size_t errlen)
 {
@@ -113,7 +134,8 @@ pty_link_make(struct pty *p, char *err, size_t errlen)
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", p->link, (long)getpid());
 	unlink(tmp);
 	if (symlink(p->slave_path, tmp) < 0) {
-		snprintf(err, errlen, "%s: symlink: %s", tmp, strerror(errno));
+		/* Name the link the user gave, not our temp name beside it. */
+		pty_link_error(p->link, errno, err, errlen);
 		return -1;
 	}
 	if (rename(tmp, p->link) < 0) {
@@ -249,7 +271,6 @@ pty_link_path(const struct pty *p)
 ssize_t
 pty_read(struct pty *p, uint8_t *buf, size_t len, int *ctl)
 {
-	uint8_t tmp[4097];
 	ssize_t n;
 
 	*ctl = 0;
@@ -259,19 +280,26 @@ pty_read(struct pty *p, uint8_t *buf, size_t len, int *ctl)
 	}
 	if (!p->packet)
 		return read(p->master, buf, len);
-	if (len > sizeof(tmp) - 1)
-		len = sizeof(tmp) - 1;
-	n = read(p->master, tmp, len + 1);
+	/*
+	 * Packet mode: a status byte, then the data. Read straight into buf
+	 * (one syscall however much the client wrote) and move the data down
+	 * over the status byte.
+	 */
+	if (len < 2) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = read(p->master, buf, len);
 	if (n <= 0)
-		return n;
-	if (tmp[0] != TIOCPKT_DATA) {
-		if (tmp[0] & TIOCPKT_IOCTL)
+		return n == 0 ? (errno = EAGAIN, -1) : -1;
+	if (buf[0] != TIOCPKT_DATA) {
+		if (buf[0] & TIOCPKT_IOCTL)
 			*ctl |= PTY_CTL_TERMIOS;
-		if (tmp[0] & (TIOCPKT_FLUSHREAD | TIOCPKT_FLUSHWRITE))
+		if (buf[0] & (TIOCPKT_FLUSHREAD | TIOCPKT_FLUSHWRITE))
 			*ctl |= PTY_CTL_FLUSH;
 		return 0;
 	}
-	memcpy(buf, tmp + 1, (size_t)n - 1);
+	memmove(buf, buf + 1, (size_t)n - 1);
 	return n - 1;
 }
 
@@ -323,24 +351,7 @@ pty_reopen(struct pty *p, char *err, size_t errlen)
 uint32_t
 pty_client_baud(const struct pty *p)
 {
-	static const struct { speed_t s; uint32_t baud; } speeds[] = {
-		{ B1200, 1200 }, { B2400, 2400 }, { B4800, 4800 }, { B9600, 9600 },
-		{ B19200, 19200 }, { B38400, 38400 }, { B57600, 57600 },
-		{ B115200, 115200 }, { B230400, 230400 }, { B460800, 460800 },
-		{ B500000, 500000 }, { B576000, 576000 }, { B921600, 921600 },
-		{ B1000000, 1000000 }, { B1152000, 1152000 }, { B1500000, 1500000 },
-		{ B2000000, 2000000 }, { B2500000, 2500000 }, { B3000000, 3000000 },
-		{ B3500000, 3500000 }, { B4000000, 4000000 },
-	};
-	struct termios t;
-	speed_t s;
-	size_t i;
-
-	if (p->slave < 0 || tcgetattr(p->slave, &t) < 0)
+	if (p->slave < 0)
 		return 0;
-	s = cfgetospeed(&t);
-	for (i = 0; i < nitems(speeds); i++)
-		if (speeds[i].s == s)
-			return speeds[i].baud;
-	return 0;
+	return tty_get_baud(p->slave);	/* the one baud table, in tty.c */
 }

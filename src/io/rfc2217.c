@@ -528,22 +528,3 @@ rfc2217_code_name(uint8_t code)
 		return server_names[code - RFC2217_SERVER_OFFSET];
 	return "COM-PORT-UNKNOWN";
 }
-
-enum rfc2217_esp_action
-rfc2217_esp_control(int *in_reset, uint32_t value)
-{
-	switch (value) {
-	case RFC2217_CTL_DTR_OFF:
-		*in_reset = 0;
-		return RFC2217_ESP_DTR_OFF;
-	case RFC2217_CTL_RTS_OFF:
-		return *in_reset ? RFC2217_ESP_IGNORE : RFC2217_ESP_HARD_RESET;
-	case RFC2217_CTL_DTR_ON:
-		if (*in_reset)
-			return RFC2217_ESP_IGNORE;
-		*in_reset = 1;
-		return RFC2217_ESP_BOOTLOADER;
-	default:
-		return RFC2217_ESP_IGNORE;	/* RTS on, or not a DTR/RTS value */
-	}
-}

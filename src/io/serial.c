@@ -9,6 +9,7 @@
  */
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <ctype.h>
 #include <dirent.h>
@@ -241,6 +242,57 @@ serial_exists(const char *name)
 	return 1;
 }
 
+/* "pid N (comm)" into buf. */
+static void
+serial_pid_name(long pid, char *buf, size_t size)
+{
+	char p[64], comm[64];
+	FILE *fp;
+
+	comm[0] = '\0';
+	snprintf(p, sizeof(p), "/proc/%ld/comm", pid);
+	if ((fp = fopen(p, "r")) != NULL) {
+		if (fgets(comm, sizeof(comm), fp) == NULL)
+			comm[0] = '\0';
+		fclose(fp);
+	}
+	comm[strcspn(comm, "\n")] = '\0';
+	snprintf(buf, size, "pid %ld%s%s%s", pid, *comm ? " (" : "", comm, *comm ? ")" : "");
+}
+
+/*
+ * The process holding an flock on `path` (how sliptap and pySerial's
+ * exclusive=True claim a port), from /proc/locks: "1: FLOCK ADVISORY WRITE
+ * PID MAJ:MIN:INODE 0 EOF". This names the right process even when others
+ * (a simulator keeping its own pty slave) have the node open too.
+ */
+static int
+serial_lock_holder(const char *path, char *buf, size_t size)
+{
+	struct stat st;
+	char line[256], *f;
+	unsigned maj, min;
+	unsigned long ino;
+	long pid;
+	FILE *fp;
+	int found = -1;
+
+	if (stat(path, &st) == -1 || (fp = fopen("/proc/locks", "r")) == NULL)
+		return -1;
+	while (found == -1 && fgets(line, sizeof(line), fp) != NULL) {
+		if (strstr(line, "->") != NULL || (f = strstr(line, "FLOCK")) == NULL)
+			continue;
+		if (sscanf(f, "FLOCK %*s %*s %ld %x:%x:%lu", &pid, &maj, &min, &ino) != 4)
+			continue;
+		if (ino != st.st_ino || makedev(maj, min) != st.st_dev || pid == getpid())
+			continue;
+		serial_pid_name(pid, buf, size);
+		found = 0;
+	}
+	fclose(fp);
+	return found;
+}
+
 /* "PID (comm)" of a process holding `path` open, into buf; 0 found, -1 not. */
 static int
 serial_find_holder(const char *path, char *buf, size_t size)
@@ -297,7 +349,8 @@ serial_explain_open_error(const char *path, int err_no, char *msg, size_t size)
 
 	switch (err_no) {
 	case EBUSY:
-		if (serial_find_holder(path, who, sizeof(who)) == 0)
+		if (serial_lock_holder(path, who, sizeof(who)) == 0 ||
+		    serial_find_holder(path, who, sizeof(who)) == 0)
 			snprintf(msg, size, "%s: port busy: held by %s", path, who);
 		else
 			snprintf(msg, size, "%s: port busy (another program has it open)", path);
@@ -354,7 +407,7 @@ serial_open(const char *name, uint32_t baud, char *err, size_t errlen)
 	struct serial_port *sp;
 	struct sp_port *p;
 	enum sp_return rc;
-	int fd, fl, lockfd;
+	int fd, fl;
 
 	if (sp_get_port_by_name(name, &p) != SP_OK) {
 		/* Distinguish "not there" from "there but not a serial port libserialport knows". */
@@ -363,21 +416,6 @@ serial_open(const char *name, uint32_t baud, char *err, size_t errlen)
 		else
 			snprintf(err, errlen, "%s: not a serial port libserialport knows", name);
 		return NULL;
-	}
-	/*
-	 * Linux lets two processes open a tty at once; TIOCEXCL-style
-	 * exclusivity is what esptool relies on (pySerial's exclusive=True uses
-	 * flock). Honour the same flock so "busy" is reported, not garbled data.
-	 */
-	lockfd = open(name, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (lockfd != -1) {
-		if (flock(lockfd, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK) {
-			close(lockfd);
-			sp_free_port(p);
-			serial_explain_open_error(name, EBUSY, err, errlen);
-			return NULL;
-		}
-		close(lockfd);
 	}
 	if ((rc = sp_open(p, SP_MODE_READ_WRITE)) != SP_OK) {
 		serial_sp_error(name, "open", rc, err, errlen);
@@ -397,6 +435,18 @@ serial_open(const char *name, uint32_t baud, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: no OS handle", name);
 		sp_close(p);
 		sp_free_port(p);
+		return NULL;
+	}
+	/*
+	 * Linux lets two processes open a tty at once; exclusivity is what
+	 * esptool relies on (pySerial's exclusive=True uses flock). Hold the
+	 * same flock on our fd for as long as the port is open, so a second
+	 * opener is told "busy" (and by whom), never given garbled data.
+	 */
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK) {
+		sp_close(p);
+		sp_free_port(p);
+		serial_explain_open_error(name, EBUSY, err, errlen);
 		return NULL;
 	}
 	fl = fcntl(fd, F_GETFL);

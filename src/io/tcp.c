@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,6 +37,11 @@ tcp_split(const char *spec, const char *defhost, char *host, size_t hostlen, cha
 	}
 	if (colon[1] == '\0' || strspn(colon + 1, "0123456789") != strlen(colon + 1))
 		goto bad;
+	/* getaddrinfo takes the port modulo 65536: 99999 would be 34463. */
+	if (strlen(colon + 1) > 5 || atol(colon + 1) > 65535) {
+		snprintf(err, errlen, "%s: port %s out of range (0 to 65535)", spec, colon + 1);
+		return -1;
+	}
 	if (hend == h)
 		snprintf(host, hostlen, "%s", defhost);
 	else

@@ -1,197 +1,86 @@
 /*
- * proxy-device.c — the device side: a serial adapter (libserialport, by
- * name or usb:VID:PID[:SERIAL]), a tty or pty (plain termios), an
- * rfc2217:// device (our RFC 2217 client) or a raw tcp:// device; DTR/RTS
- * reset sequences; vanishing and coming back.
+ * proxy-device.c — the device side, through the endpoint interface
+ * (endpoint.h): whatever the kind (serial adapter, tty/pty, rfc2217://,
+ * tcp://, the in-process sim:), this file calls ops and never asks which
+ * kind it is. It plays reset sequences (reset.h) on the device's lines and
+ * polls for a vanished device every PROXY_RETRY_NS.
  *
- * When the device goes (EIO/HUP on its fd, EOF on a socket), the proxy
- * records it, hangs the client side up the way a vanished USB device does
- * (the pty master is closed: the tool sees EIO; the link goes away), and
- * polls every PROXY_RETRY_NS for the same device: the same name / path, or
- * the same USB VID:PID[:serial] under whatever name it re-enumerates as, or
- * the same host:port. When it is back the client side is recreated under
- * the same link.
+ * It reports to proxy.c only: device bytes (proxy_input), room for more
+ * (proxy_drain), the device gone (proxy_device_gone) and back
+ * (proxy_device_back). What happens to the client side then is proxy.c's
+ * decision.
  */
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "endpoint.h"
 #include "proxy-int.h"
-#include "tcp.h"
-#include "tty.h"
+#include "reset.h"
 #include "util.h"
 
-static const struct proxy_reset_step proxy_seq_classic[] = {
-	{ 0, 1, 0, 100 }, { 1, 0, 0, 50 }, { 0, -1, 0, 0 },
-};
-static const struct proxy_reset_step proxy_seq_tight[] = {
-	{ 0, 0, 1, 0 }, { 1, 1, 1, 0 }, { 0, 1, 1, 100 }, { 1, 0, 1, 50 }, { 0, 0, 1, 0 },
-	{ 0, -1, 0, 0 },
-};
-static const struct proxy_reset_step proxy_seq_usb_jtag[] = {
-	{ -1, 0, 0, 0 }, { 0, -1, 0, 100 }, { 1, -1, 0, 0 }, { -1, 0, 0, 100 },
-	{ -1, 1, 0, 0 }, { 0, -1, 0, 0 }, { -1, 1, 0, 100 }, { 0, -1, 0, 0 }, { -1, 0, 0, 0 },
-};
-static const struct proxy_reset_step proxy_seq_hard[] = {
-	{ -1, 1, 0, 100 }, { -1, 0, 0, 0 },
-};
-
-static void proxy_dev_read_cb(int fd, short revents, void *arg);
 static void proxy_dev_retry_cb(void *arg);
-static void proxy_dev_lost_cb(void *arg);
 static void proxy_reset_step_cb(void *arg);
 
-/* Is `path` a pty slave (directly or through a link)? */
-static int
-proxy_dev_path_is_pty(const char *path)
+static void
+proxy_dev_data_cb(const uint8_t *buf, size_t len, void *arg)
 {
-	struct stat st;
+	proxy_input(arg, PROXY_D2H, buf, len);
+}
 
-	if (stat(path, &st) == -1 || !S_ISCHR(st.st_mode))
-		return 0;
-	return major(st.st_rdev) >= 136 && major(st.st_rdev) <= 143;
+static void
+proxy_dev_writable_cb(void *arg)
+{
+	proxy_drain(arg, PROXY_H2D);
+}
+
+static void
+proxy_dev_gone_cb(const char *why, void *arg)
+{
+	struct proxy *p = arg;
+
+	if (!p->dev.present)
+		return;
+	p->dev.present = 0;
+	loop_timer_stop(p->dev.rs_timer);
+	p->dev.rs = NULL;
+	proxy_device_gone(p, why);
+	loop_timer_after(p->dev.retry, PROXY_RETRY_NS);
+}
+
+static void
+proxy_dev_note_cb(const char *text, void *arg)
+{
+	struct proxy *p = arg;
+	char esc[512];
+	size_t i, j;
+
+	/* logfmt: no double quotes inside the quoted value */
+	for (i = j = 0; text[i] != '\0' && j + 1 < sizeof(esc); i++)
+		esc[j++] = text[i] == '"' ? '\'' : text[i];
+	esc[j] = '\0';
+	proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_NONE, "text=\"%s\"", esc);
 }
 
 int
 proxy_dev_setup(struct proxy *p, char *err, size_t errlen)
 {
 	struct proxy_dev *d = &p->dev;
-	const char *spec = p->cfg.device;
-	int rc;
+	struct endpoint_cbs cbs;
 
-	snprintf(d->spec, sizeof(d->spec), "%s", spec);
-	d->fd = -1;
-	if (strncmp(spec, "rfc2217://", 10) == 0 || strncmp(spec, "tcp://", 6) == 0) {
-		d->kind = spec[0] == 'r' ? PROXY_DEV_RFC2217 : PROXY_DEV_TCP;
-		if (tcp_split(strchr(spec, '/') + 2, "127.0.0.1", d->host, sizeof(d->host), d->port,
-		    sizeof(d->port), err, errlen) == -1)
-			return -1;
-		snprintf(d->name, sizeof(d->name), "%s", spec);
-		return 0;
-	}
-	rc = serial_parse_usb(spec, &d->usb, err, errlen);
-	if (rc == -1)
+	memset(&cbs, 0, sizeof(cbs));
+	cbs.data_cb = proxy_dev_data_cb;
+	cbs.writable_cb = proxy_dev_writable_cb;
+	cbs.gone_cb = proxy_dev_gone_cb;
+	cbs.note_cb = proxy_dev_note_cb;
+	cbs.arg = p;
+	d->ep = endpoint_new(p->loop, p->cfg.device, d->baud, &cbs, err, errlen);
+	if (d->ep == NULL)
 		return -1;
-	if (rc == 1) {
-		d->kind = PROXY_DEV_SERIAL;
-		d->is_usb = 1;
-		return serial_find_usb(&d->usb, d->name, sizeof(d->name), err, errlen);
-	}
-	snprintf(d->name, sizeof(d->name), "%s", spec);
-	if (proxy_dev_path_is_pty(spec)) {
-		d->kind = PROXY_DEV_TTY;
-		return 0;
-	}
-	if (serial_exists(spec)) {
-		d->kind = PROXY_DEV_SERIAL;
-		return 0;
-	}
-	if (access(spec, F_OK) == 0) {
-		d->kind = PROXY_DEV_TTY;	/* a tty libserialport does not list */
-		return 0;
-	}
-	serial_explain_open_error(spec, ENOENT, err, errlen);
-	return -1;
-}
-
-static void
-proxy_dev_net_out(const uint8_t *buf, size_t len, void *arg)
-{
-	struct proxy *p = arg;
-
-	proxy_buf_add(&p->dev.net, buf, len);
-}
-
-static void
-proxy_dev_net_flush(struct proxy *p)
-{
-	struct proxy_dev *d = &p->dev;
-	ssize_t n;
-
-	while (d->fd != -1 && d->net.len > 0) {
-		n = write(d->fd, d->net.b, d->net.len);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				loop_timer_at(d->lost_timer, 0);
-			break;
-		}
-		proxy_buf_consume(&d->net, (size_t)n);
-	}
-}
-
-static void
-proxy_dev_net_cmd(const struct rfc2217_cmd *cmd, void *arg)
-{
-	struct proxy *p = arg;
-
-	if (cmd->code == RFC2217_SERVER_OFFSET + RFC2217_NOTIFY_MODEMSTATE)
-		return;		/* periodic, not worth a record */
-	proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_NONE, "text=\"device rfc2217 %s %u\"",
-	    rfc2217_code_name(cmd->code), cmd->value);
-}
-
-/* Open quietly (retry) or not; 0 or -1 with err. */
-static int
-proxy_dev_try_open(struct proxy *p, char *err, size_t errlen)
-{
-	struct proxy_dev *d = &p->dev;
-	struct pollfd pfd;
-	int fd = -1, e;
-
-	switch (d->kind) {
-	case PROXY_DEV_SERIAL:
-		if (d->is_usb && serial_find_usb(&d->usb, d->name, sizeof(d->name), err,
-		    errlen) == -1)
-			return -1;
-		d->sp = serial_open(d->name, d->baud, err, errlen);
-		if (d->sp == NULL)
-			return -1;
-		fd = serial_fd(d->sp);
-		break;
-	case PROXY_DEV_TTY:
-		fd = tty_open(d->name, d->baud, err, errlen);
-		if (fd == -1) {
-			e = errno;
-			if (e == EBUSY || e == EACCES || e == ENOENT)
-				serial_explain_open_error(d->name, e, err, errlen);
-			return -1;
-		}
-		/* A pty whose master is already gone reports HUP at once. */
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR))) {
-			close(fd);
-			snprintf(err, errlen, "%s: hung up", d->name);
-			return -1;
-		}
-		break;
-	case PROXY_DEV_TCP:
-	case PROXY_DEV_RFC2217:
-		fd = tcp_connect(d->host, d->port, 2000, err, errlen);
-		if (fd == -1)
-			return -1;
-		break;
-	}
-	d->fd = fd;
-	d->present = 1;
-	if (d->kind == PROXY_DEV_RFC2217) {
-		d->codec = rfc2217_new(RFC2217_ROLE_CLIENT, d->baud, proxy_dev_net_out,
-		    proxy_dev_net_cmd, p);
-		rfc2217_start(d->codec);
-		rfc2217_client_set_baud(d->codec, d->baud);
-		rfc2217_client_set_8n1(d->codec);
-		if (d->dtr != -1 || d->rts != -1)
-			rfc2217_client_set_lines(d->codec, d->dtr, d->rts);
-		proxy_dev_net_flush(p);
-	}
-	d->lfd = loop_fd_add(p->loop, fd, POLLIN, proxy_dev_read_cb, p);
-	proxy_dev_want(p);
+	snprintf(d->name, sizeof(d->name), "%s", endpoint_name(d->ep));
+	d->retry = loop_timer_new(p->loop, proxy_dev_retry_cb, p);
+	d->rs_timer = loop_timer_new(p->loop, proxy_reset_step_cb, p);
 	return 0;
 }
 
@@ -199,268 +88,108 @@ int
 proxy_dev_open(struct proxy *p, char *err, size_t errlen)
 {
 	struct proxy_dev *d = &p->dev;
+	char lerr[256];
 
-	if (d->retry == NULL) {
-		d->retry = loop_timer_new(p->loop, proxy_dev_retry_cb, p);
-		d->lost_timer = loop_timer_new(p->loop, proxy_dev_lost_cb, p);
-		d->rs_timer = loop_timer_new(p->loop, proxy_reset_step_cb, p);
-	}
-	return proxy_dev_try_open(p, err, errlen);
+	if (endpoint_open(d->ep, err, errlen) == -1)
+		return -1;
+	snprintf(d->name, sizeof(d->name), "%s", endpoint_name(d->ep));
+	d->present = 1;
+	if (endpoint_set_baud(d->ep, d->baud, lerr, sizeof(lerr)) == -1)
+		proxy_warn(p, "%s", lerr);
+	/* Lines a reset set while the device was away. */
+	if ((d->dtr != -1 || d->rts != -1) && (endpoint_caps(d->ep) & CAP_LINES))
+		(void)endpoint_set_lines(d->ep, d->dtr, d->rts, 1, lerr, sizeof(lerr));
+	proxy_dev_want(p);
+	return 0;
 }
 
 void
 proxy_dev_close(struct proxy *p)
 {
-	struct proxy_dev *d = &p->dev;
-
-	if (d->lfd != NULL) {
-		loop_fd_del(d->lfd);
-		d->lfd = NULL;
-	}
-	if (d->sp != NULL) {
-		serial_close(d->sp);
-		d->sp = NULL;
-	} else if (d->fd != -1)
-		close(d->fd);
-	d->fd = -1;
-	rfc2217_free(d->codec);
-	d->codec = NULL;
-	proxy_buf_free(&d->net);
-	d->present = 0;
+	if (p->dev.ep != NULL)
+		endpoint_close(p->dev.ep);
+	p->dev.present = 0;
 }
 
 void
 proxy_dev_free(struct proxy *p)
 {
 	proxy_dev_close(p);
+	endpoint_free(p->dev.ep);
 	loop_timer_free(p->dev.retry);
-	loop_timer_free(p->dev.lost_timer);
 	loop_timer_free(p->dev.rs_timer);
-	p->dev.retry = p->dev.lost_timer = p->dev.rs_timer = NULL;
+	p->dev.ep = NULL;
+	p->dev.retry = p->dev.rs_timer = NULL;
 }
 
-void
-proxy_dev_lost(struct proxy *p, const char *why)
+unsigned
+proxy_dev_caps(const struct proxy *p)
 {
-	struct proxy_dev *d = &p->dev;
-	struct proxy_event ev;
-
-	if (!d->present)
-		return;
-	proxy_warn(p, "%s: device gone (%s); waiting for it to come back", d->name, why);
-	proxy_source_gone(p, PROXY_D2H);
-	proxy_dev_close(p);
-	proxy_eventf(p, CAPTURE_EV_PORT_CLOSE, CAPTURE_DIR_NONE, "side=device port=%s reason=\"%s\"",
-	    d->name, why);
-	proxy_discard_queue(p, PROXY_H2D);
-	loop_timer_stop(d->rs_timer);
-	d->rs = NULL;
-	/* The client sees what a vanished adapter looks like. */
-	if (p->host.up) {
-		proxy_eventf(p, CAPTURE_EV_HANGUP, CAPTURE_DIR_NONE, "side=host port=%s reason=device-gone",
-		    proxy_host_name(p));
-		proxy_host_close(p, 1);
-	}
-	session_harness(p->session, SESSION_HARNESS_RESET, 0, loop_now());
-	memset(&ev, 0, sizeof(ev));
-	ev.type = PROXY_EV_DEVICE_GONE;
-	ev.now = loop_now();
-	ev.dtr = ev.rts = -1;
-	proxy_emit(p, &ev);
-	d->gone_at = loop_now();
-	loop_timer_after(d->retry, PROXY_RETRY_NS);
+	return p->dev.ep != NULL ? endpoint_caps(p->dev.ep) : 0;
 }
 
-static void
-proxy_dev_lost_cb(void *arg)
+int
+proxy_dev_lines_remote(const struct proxy *p)
 {
-	proxy_dev_lost(arg, "write failed");
+	return p->dev.ep != NULL && endpoint_lines_remote(p->dev.ep);
 }
 
 static void
 proxy_dev_retry_cb(void *arg)
 {
 	struct proxy *p = arg;
-	struct proxy_dev *d = &p->dev;
-	struct proxy_event ev;
 	char err[512];
 
-	if (d->present)
+	if (p->dev.present)
 		return;
-	if (proxy_dev_try_open(p, err, sizeof(err)) == -1) {
-		loop_timer_after(d->retry, PROXY_RETRY_NS);
+	if (proxy_dev_open(p, err, sizeof(err)) == -1) {
+		loop_timer_after(p->dev.retry, PROXY_RETRY_NS);
 		return;
 	}
-	proxy_eventf(p, CAPTURE_EV_PORT_OPEN, CAPTURE_DIR_NONE,
-	    "side=device port=%s baud=%u reason=reappear", d->name, d->baud);
-	memset(&ev, 0, sizeof(ev));
-	ev.type = PROXY_EV_DEVICE_BACK;
-	ev.now = loop_now();
-	ev.dtr = ev.rts = -1;
-	proxy_emit(p, &ev);
-	if (!p->host.up && !p->host.hung) {
-		if (proxy_host_open(p, err, sizeof(err)) == -1) {
-			proxy_warn(p, "cannot recreate the client side: %s", err);
-			return;
-		}
-		proxy_eventf(p, CAPTURE_EV_PORT_OPEN, CAPTURE_DIR_NONE,
-		    "side=host port=%s reason=device-back", proxy_host_name(p));
-		ev.type = PROXY_EV_CLIENT_BACK;
-		proxy_emit(p, &ev);
-	}
-	proxy_warn(p, "%s: device back after %.1f s", d->name,
-	    (double)(loop_now() - d->gone_at) / 1e9);
-}
-
-static void
-proxy_dev_read_cb(int fd, short revents, void *arg)
-{
-	struct proxy *p = arg;
-	struct proxy_dev *d = &p->dev;
-	static uint8_t buf[PROXY_READ_MAX], data[PROXY_READ_MAX];
-	ssize_t n;
-	size_t dn;
-	int rounds;
-
-	if (revents & POLLOUT) {
-		proxy_dev_net_flush(p);
-		proxy_drain(p, PROXY_H2D);
-	}
-	if (!d->present || !(revents & (POLLIN | POLLHUP | POLLERR)))
-		return;
-	for (rounds = 0; rounds < 16 && d->present && !p->s[PROXY_D2H].paused; rounds++) {
-		n = read(d->fd, buf, sizeof(buf));
-		if (n > 0) {
-			if (d->kind == PROXY_DEV_RFC2217) {
-				dn = rfc2217_feed(d->codec, buf, (size_t)n, data);
-				proxy_dev_net_flush(p);
-				proxy_input(p, PROXY_D2H, data, dn);
-			} else
-				proxy_input(p, PROXY_D2H, buf, (size_t)n);
-			if ((size_t)n < sizeof(buf))
-				break;
-			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (revents & (POLLHUP | POLLERR) && rounds == 0)
-				proxy_dev_lost(p, "hang-up");
-			break;
-		}
-		proxy_dev_lost(p, n == 0 ? "end of stream" : strerror(errno));
-		break;
-	}
+	proxy_device_back(p);
 }
 
 ssize_t
 proxy_dev_write(struct proxy *p, const uint8_t *buf, size_t len)
 {
-	struct proxy_dev *d = &p->dev;
-	uint8_t esc[2 * 16384];
-	size_t take;
-	ssize_t n;
-
-	if (!d->present)
+	if (!p->dev.present)
 		return -2;
-	if (d->kind == PROXY_DEV_RFC2217) {
-		if (d->net.len >= PROXY_NETBUF_MAX)
-			return -1;
-		take = len > 16384 ? 16384 : len;
-		proxy_buf_add(&d->net, esc, rfc2217_escape(buf, take, esc));
-		proxy_dev_net_flush(p);
-		return (ssize_t)take;
-	}
-	n = write(d->fd, buf, len);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return -1;
-		/* Handle the loss outside the write path (the queue is being walked). */
-		loop_timer_at(d->lost_timer, 0);
-		return -2;
-	}
-	return n;
+	return endpoint_write(p->dev.ep, buf, len);	/* ENDPOINT_AGAIN / _GONE are -1 / -2 */
 }
 
 void
 proxy_dev_want(struct proxy *p)
 {
-	short ev = 0;
-
-	if (p->dev.lfd == NULL)
+	if (!p->dev.present)
 		return;
-	if (!p->s[PROXY_D2H].paused)
-		ev |= POLLIN;
-	if (p->s[PROXY_H2D].blocked || p->dev.net.len > 0)
-		ev |= POLLOUT;
-	loop_fd_set(p->dev.lfd, ev);
+	if (p->s[PROXY_D2H].paused)
+		endpoint_pause_read(p->dev.ep);
+	else
+		endpoint_resume_read(p->dev.ep);
+	if (p->s[PROXY_H2D].blocked)
+		endpoint_want_write(p->dev.ep);
 }
 
 int
 proxy_dev_set_baud(struct proxy *p, uint32_t baud, char *err, size_t errlen)
 {
-	struct proxy_dev *d = &p->dev;
-
-	switch (d->kind) {
-	case PROXY_DEV_SERIAL:
-		return serial_set_baud(d->sp, baud, err, errlen);
-	case PROXY_DEV_TTY:
-		if (tty_set_baud(d->fd, baud) == -1) {
-			snprintf(err, errlen, "%s: set baud %u: %s", d->name, baud, strerror(errno));
-			return -1;
-		}
-		return 0;
-	case PROXY_DEV_RFC2217:
-		rfc2217_client_set_baud(d->codec, baud);
-		proxy_dev_net_flush(p);
-		proxy_dev_want(p);
-		return 0;
-	case PROXY_DEV_TCP:
-		return 0;	/* a raw socket has no line speed */
-	}
-	return 0;
+	return endpoint_set_baud(p->dev.ep, baud, err, errlen);
 }
 
 int
 proxy_dev_set_lines(struct proxy *p, int dtr, int rts, int tight, char *err, size_t errlen)
 {
-	struct proxy_dev *d = &p->dev;
-	int rc = 0;
-
-	switch (d->kind) {
-	case PROXY_DEV_SERIAL:
-		if (tight)
-			rc = tty_set_lines(d->fd, dtr, rts);
-		else
-			return serial_set_lines(d->sp, dtr, rts, err, errlen);
-		break;
-	case PROXY_DEV_TTY:
-		if (tight)
-			rc = tty_set_lines(d->fd, dtr, rts);
-		else if ((rc = tty_set_lines(d->fd, dtr, -1)) == 0)
-			rc = tty_set_lines(d->fd, -1, rts);
-		break;
-	case PROXY_DEV_RFC2217:
-		rfc2217_client_set_lines(d->codec, dtr, rts);
-		proxy_dev_net_flush(p);
-		proxy_dev_want(p);
-		return 0;
-	case PROXY_DEV_TCP:
-		snprintf(err, errlen, "%s: a raw TCP device has no DTR/RTS", d->name);
-		return -1;
-	}
-	if (rc == -1)
-		snprintf(err, errlen, "%s: DTR/RTS: %s", d->name,
-		    errno == ENOTTY ? "no modem lines (a pty)" : strerror(errno));
-	return rc;
+	return endpoint_set_lines(p->dev.ep, dtr, rts, tight, err, errlen);
 }
 
-/* ---- Reset sequences ------------------------------------------------------ */
+/* ---- Reset sequences (reset.h) --------------------------------------------- */
 
 static void
 proxy_reset_step_cb(void *arg)
 {
 	struct proxy *p = arg;
 	struct proxy_dev *d = &p->dev;
-	const struct proxy_reset_step *st;
+	const struct reset_step *st;
 	char err[256];
 	int rc = 0;
 
@@ -499,31 +228,25 @@ proxy_dev_release_lines(struct proxy *p)
 }
 
 void
+proxy_dev_reset_cancel_release(struct proxy *p)
+{
+	p->dev.rs_release = 0;
+}
+
+void
 proxy_reset_device(struct proxy *p, enum proxy_reset how)
 {
 	struct proxy_dev *d = &p->dev;
 	struct proxy_event ev;
+	const struct reset_step *seq;
+	size_t n;
 
-	switch (how) {
-	case PROXY_RESET_CLASSIC:
-		d->rs = proxy_seq_classic;
-		d->rs_n = nitems(proxy_seq_classic);
-		break;
-	case PROXY_RESET_UNIX_TIGHT:
-		d->rs = proxy_seq_tight;
-		d->rs_n = nitems(proxy_seq_tight);
-		break;
-	case PROXY_RESET_USB_JTAG:
-		d->rs = proxy_seq_usb_jtag;
-		d->rs_n = nitems(proxy_seq_usb_jtag);
-		break;
-	case PROXY_RESET_HARD:
-		d->rs = proxy_seq_hard;
-		d->rs_n = nitems(proxy_seq_hard);
-		break;
-	case PROXY_RESET_NONE:
+	/* enum proxy_reset names the same sequences as enum reset_kind. */
+	seq = reset_sequence(proxy_reset_kind(how), &n);
+	if (seq == NULL)
 		return;
-	}
+	d->rs = seq;
+	d->rs_n = n;
 	d->rs_i = 0;
 	d->rs_how = how;
 	loop_timer_stop(d->rs_timer);
@@ -537,4 +260,22 @@ proxy_reset_device(struct proxy *p, enum proxy_reset how)
 	ev.how = proxy_reset_name(how);
 	proxy_emit(p, &ev);
 	proxy_reset_step_cb(p);
+}
+
+enum reset_kind
+proxy_reset_kind(enum proxy_reset how)
+{
+	switch (how) {
+	case PROXY_RESET_CLASSIC:
+		return RESET_CLASSIC;
+	case PROXY_RESET_UNIX_TIGHT:
+		return RESET_UNIX_TIGHT;
+	case PROXY_RESET_USB_JTAG:
+		return RESET_USB_JTAG;
+	case PROXY_RESET_HARD:
+		return RESET_HARD;
+	case PROXY_RESET_NONE:
+		break;
+	}
+	return RESET_NONE;
 }

@@ -1,6 +1,8 @@
 /*
  * proxy-host.c — the client side: a pty (include/pty.h) the flashing tool
- * opens, or an RFC 2217 server it connects to.
+ * opens, or the RFC 2217 server (rfc2217-server.h) it connects to. It
+ * reports to proxy.c only (client open/close, data, baud, DTR/RTS through
+ * proxy_client_control); what the device does about it is proxy.c's call.
  *
  * Client open/close on the pty: we keep our own slave fd open (so the
  * tool closing its port never hangs the master up), which also hides the
@@ -17,7 +19,6 @@
  */
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -29,8 +30,9 @@
 #include <unistd.h>
 
 #include "proxy-int.h"
+#include "caps.h"
 #include "pty.h"
-#include "tcp.h"
+#include "rfc2217-server.h"
 #include "tty.h"
 #include "util.h"
 
@@ -140,35 +142,11 @@ proxy_host_check_baud(struct proxy *p)
 	proxy_set_device_baud(p, baud, "termios");
 }
 
-/*
- * pty_read() with a 64 KiB packet: one syscall per read however much the
- * tool wrote (the packet-mode status byte comes first, TIOCPKT_DATA = 0).
- */
-static ssize_t
-proxy_host_pty_read(struct proxy *p, uint8_t *pkt, size_t size, int *ctl)
-{
-	ssize_t n;
-
-	*ctl = 0;
-	n = read(pty_master_fd(p->host.pty), pkt, size);
-	if (n <= 0)
-		return n == 0 ? (errno = EAGAIN, -1) : -1;
-	if (pkt[0] != TIOCPKT_DATA) {
-		if (pkt[0] & TIOCPKT_IOCTL)
-			*ctl |= PTY_CTL_TERMIOS;
-		if (pkt[0] & (TIOCPKT_FLUSHREAD | TIOCPKT_FLUSHWRITE))
-			*ctl |= PTY_CTL_FLUSH;
-		return 0;
-	}
-	return n - 1;
-}
-
 static void
 proxy_host_pty_cb(int fd, short revents, void *arg)
 {
 	struct proxy *p = arg;
-	static uint8_t pkt[PROXY_READ_MAX + 1];
-	uint8_t *buf = pkt + 1;
+	static uint8_t buf[PROXY_READ_MAX + 1];
 	ssize_t n;
 	int ctl, rounds;
 
@@ -179,7 +157,7 @@ proxy_host_pty_cb(int fd, short revents, void *arg)
 	/* Open events first: data from a client that just opened belongs to it. */
 	proxy_host_ino_read(p);
 	for (rounds = 0; rounds < 64 && p->host.pty != NULL && !p->s[PROXY_H2D].paused; rounds++) {
-		n = proxy_host_pty_read(p, pkt, sizeof(pkt), &ctl);
+		n = pty_read(p->host.pty, buf, sizeof(buf), &ctl);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
@@ -206,82 +184,24 @@ proxy_host_pty_cb(int fd, short revents, void *arg)
 			proxy_host_check_baud(p);
 		}
 		proxy_input(p, PROXY_H2D, buf, (size_t)n);
-		if ((size_t)n < sizeof(pkt) - 1)
+		if ((size_t)n < sizeof(buf) - 1)
 			break;		/* drained: skip the read that would say EAGAIN */
 	}
 }
 
 /* ---- RFC 2217 server ------------------------------------------------------ */
 
-static void proxy_host_net_close(struct proxy *p, const char *why);
-
 static void
-proxy_host_net_flush(struct proxy *p)
+proxy_host_srv_data(const uint8_t *buf, size_t len, void *arg)
 {
-	ssize_t n;
-
-	while (p->host.cfd != -1 && p->host.net.len > 0) {
-		n = send(p->host.cfd, p->host.net.b, p->host.net.len, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				break;
-			proxy_host_net_close(p, strerror(errno));
-			return;
-		}
-		proxy_buf_consume(&p->host.net, (size_t)n);
-	}
-	proxy_host_want(p);
+	proxy_input(arg, PROXY_H2D, buf, len);
 }
 
 static void
-proxy_host_net_out(const uint8_t *buf, size_t len, void *arg)
+proxy_host_srv_cmd(const struct rfc2217_cmd *cmd, const struct rfc2217_port *port, void *arg)
 {
 	struct proxy *p = arg;
 
-	proxy_buf_add(&p->host.net, buf, len);
-}
-
-/* Client data decoded so far goes in first: it was sent before the command. */
-static void
-proxy_host_net_flush_in(struct proxy *p)
-{
-	size_t len = p->host.in_len;
-
-	if (len == 0 || p->host.in_data == NULL)
-		return;
-	p->host.in_len = 0;
-	proxy_input(p, PROXY_H2D, p->host.in_data, len);
-}
-
-/* --rfc2217-reset esp: esptool's esp_rfc2217_server for one DTR/RTS value. */
-static void
-proxy_host_esp_control(struct proxy *p, uint32_t value)
-{
-	switch (rfc2217_esp_control(&p->host.esp_in_reset, value)) {
-	case RFC2217_ESP_DTR_OFF:
-		proxy_set_device_lines(p, 0, -1, "rfc2217");
-		break;
-	case RFC2217_ESP_BOOTLOADER:
-		proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_NONE,
-		    "text=\"rfc2217 esp server: DTR on: reset into download mode\"");
-		proxy_reset_device(p, PROXY_RESET_UNIX_TIGHT);
-		break;
-	case RFC2217_ESP_HARD_RESET:
-		proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_NONE,
-		    "text=\"rfc2217 esp server: RTS off: hard reset\"");
-		proxy_reset_device(p, PROXY_RESET_HARD);
-		break;
-	case RFC2217_ESP_IGNORE:
-		break;	/* part of a sequence the server plays itself */
-	}
-}
-
-static void
-proxy_host_net_cmd(const struct rfc2217_cmd *cmd, void *arg)
-{
-	struct proxy *p = arg;
-
-	proxy_host_net_flush_in(p);
 	proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_NONE, "text=\"rfc2217 %s %u\"",
 	    rfc2217_code_name(cmd->code), cmd->value);
 	switch (cmd->code) {
@@ -290,20 +210,10 @@ proxy_host_net_cmd(const struct rfc2217_cmd *cmd, void *arg)
 			proxy_set_device_baud(p, cmd->value, "rfc2217");
 		break;
 	case RFC2217_SET_CONTROL:
-		if (!p->cfg.rfc2217_direct) {
-			proxy_host_esp_control(p, cmd->value);
-			break;
-		}
-		switch (cmd->value) {
-		case RFC2217_CTL_DTR_ON:
-		case RFC2217_CTL_DTR_OFF:
-			proxy_set_device_lines(p, cmd->value == RFC2217_CTL_DTR_ON, -1, "rfc2217");
-			break;
-		case RFC2217_CTL_RTS_ON:
-		case RFC2217_CTL_RTS_OFF:
-			proxy_set_device_lines(p, -1, cmd->value == RFC2217_CTL_RTS_ON, "rfc2217");
-			break;
-		}
+		if (cmd->value == RFC2217_CTL_DTR_ON || cmd->value == RFC2217_CTL_DTR_OFF)
+			proxy_client_control(p, RESET_LINE_DTR, cmd->value == RFC2217_CTL_DTR_ON);
+		else if (cmd->value == RFC2217_CTL_RTS_ON || cmd->value == RFC2217_CTL_RTS_OFF)
+			proxy_client_control(p, RESET_LINE_RTS, cmd->value == RFC2217_CTL_RTS_ON);
 		break;
 	case RFC2217_PURGE_DATA:
 		if (cmd->value & RFC2217_PURGE_RX)
@@ -317,87 +227,60 @@ proxy_host_net_cmd(const struct rfc2217_cmd *cmd, void *arg)
 }
 
 static void
-proxy_host_net_close(struct proxy *p, const char *why)
+proxy_host_srv_open(const char *peer, void *arg)
 {
-	if (p->host.cfd == -1)
-		return;
-	loop_fd_del(p->host.cfdh);
-	p->host.cfdh = NULL;
-	close(p->host.cfd);
-	p->host.cfd = -1;
-	rfc2217_free(p->host.codec);
-	p->host.codec = NULL;
-	proxy_buf_free(&p->host.net);
+	struct proxy *p = arg;
+
+	p->host.esp_in_reset = 0;
+	p->host.frozen = 0;
+	proxy_dev_reset_cancel_release(p);
+	p->host.clients = 1;
+	proxy_host_want(p);
+	proxy_client_opened(p);
+}
+
+static void
+proxy_host_srv_close(const char *why, void *arg)
+{
+	struct proxy *p = arg;
+
 	proxy_discard_queue(p, PROXY_D2H);
 	if (p->host.clients > 0) {
 		p->host.clients = 0;
 		proxy_client_closed(p);
 	}
-	/* A closed port drops DTR and RTS (as esp_rfc2217_server does). */
-	p->host.esp_in_reset = 0;
-	proxy_dev_release_lines(p);
+	proxy_client_left(p);
 }
 
 static void
-proxy_host_net_cb(int fd, short revents, void *arg)
+proxy_host_srv_writable(void *arg)
 {
-	struct proxy *p = arg;
-	uint8_t in[8192], data[8192];
-	ssize_t n;
-	size_t i;
-
-	if (revents & POLLOUT) {
-		proxy_host_net_flush(p);
-		proxy_drain(p, PROXY_D2H);
-	}
-	if (p->host.cfd == -1 || !(revents & (POLLIN | POLLHUP | POLLERR)))
-		return;
-	n = recv(p->host.cfd, in, sizeof(in), 0);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		proxy_host_net_close(p, n == 0 ? "closed" : strerror(errno));
-		return;
-	}
-	if (n < 0)
-		return;
-	/*
-	 * A byte at a time, so that serial data and commands reach the device
-	 * in the order the client sent them (proxy_host_net_cmd flushes the
-	 * data decoded before the command first).
-	 */
-	p->host.in_data = data;
-	p->host.in_len = 0;
-	for (i = 0; i < (size_t)n && p->host.codec != NULL; i++)
-		p->host.in_len += rfc2217_feed(p->host.codec, in + i, 1,
-		    data + p->host.in_len);
-	proxy_host_net_flush_in(p);
-	p->host.in_data = NULL;
-	p->host.in_len = 0;
-	proxy_host_net_flush(p);
+	proxy_drain(arg, PROXY_D2H);
 }
 
-static void
-proxy_host_accept_cb(int fd, short revents, void *arg)
+static int
+proxy_host_srv_up(struct proxy *p, char *err, size_t errlen)
 {
-	struct proxy *p = arg;
-	int cfd;
+	struct rfc2217_server_cbs cbs;
 
-	if ((cfd = tcp_accept(fd)) == -1)
-		return;
-	if (p->host.cfd != -1 || !p->host.up || !p->dev.present) {
-		/* One client at a time; none while the port is "unplugged". */
-		close(cfd);
-		return;
+	if (p->host.srv == NULL) {
+		memset(&cbs, 0, sizeof(cbs));
+		cbs.open_cb = proxy_host_srv_open;
+		cbs.close_cb = proxy_host_srv_close;
+		cbs.data_cb = proxy_host_srv_data;
+		cbs.cmd_cb = proxy_host_srv_cmd;
+		cbs.writable_cb = proxy_host_srv_writable;
+		cbs.arg = p;
+		p->host.srv = rfc2217_server_listen(p->loop, p->cfg.rfc2217, p->dev.baud, &cbs,
+		    err, errlen);
+		if (p->host.srv == NULL)
+			return -1;
+		snprintf(p->host.url, sizeof(p->host.url), "%s", rfc2217_server_url(p->host.srv));
 	}
-	p->host.cfd = cfd;
-	p->host.esp_in_reset = 0;
-	p->dev.rs_release = 0;
-	p->host.codec = rfc2217_new(RFC2217_ROLE_SERVER, p->dev.baud, proxy_host_net_out,
-	    proxy_host_net_cmd, p);
-	p->host.cfdh = loop_fd_add(p->loop, cfd, POLLIN, proxy_host_net_cb, p);
-	rfc2217_start(p->host.codec);
-	proxy_host_net_flush(p);
-	p->host.clients = 1;
-	proxy_client_opened(p);
+	rfc2217_server_set_baud(p->host.srv, p->dev.baud);
+	rfc2217_server_refuse(p->host.srv, 0);
+	p->host.up = 1;
+	return 0;
 }
 
 /* ---- Common --------------------------------------------------------------- */
@@ -433,27 +316,12 @@ proxy_host_pty_up(struct proxy *p, char *err, size_t errlen)
 int
 proxy_host_open(struct proxy *p, char *err, size_t errlen)
 {
-	char host[256], port[32];
-
 	if (p->cfg.rfc2217 == NULL) {
 		p->host.kind = PROXY_HOST_PTY;
 		return proxy_host_pty_up(p, err, errlen);
 	}
 	p->host.kind = PROXY_HOST_RFC2217;
-	if (p->host.lfd == -1) {
-		if (tcp_split(p->cfg.rfc2217, "127.0.0.1", host, sizeof(host), port, sizeof(port),
-		    err, errlen) == -1)
-			return -1;
-		p->host.lfd = tcp_listen(host, port, err, errlen);
-		if (p->host.lfd == -1)
-			return -1;
-		if (tcp_local_name(p->host.lfd, host, sizeof(host)) == -1)
-			snprintf(host, sizeof(host), "%s", p->cfg.rfc2217);
-		snprintf(p->host.url, sizeof(p->host.url), "rfc2217://%s", host);
-		p->host.lfdh = loop_fd_add(p->loop, p->host.lfd, POLLIN, proxy_host_accept_cb, p);
-	}
-	p->host.up = 1;
-	return 0;
+	return proxy_host_srv_up(p, err, errlen);
 }
 
 /* Tear the client side down; hangup = 1 leaves the pty object for a later reopen. */
@@ -463,11 +331,13 @@ proxy_host_close(struct proxy *p, int hangup)
 	int had = p->host.clients > 0;
 
 	if (p->host.kind == PROXY_HOST_RFC2217) {
-		proxy_host_net_close(p, "hangup");
-		if (!hangup && p->host.lfd != -1) {
-			loop_fd_del(p->host.lfdh);
-			close(p->host.lfd);
-			p->host.lfd = -1;
+		if (p->host.srv != NULL) {
+			rfc2217_server_drop(p->host.srv, "hangup");
+			rfc2217_server_refuse(p->host.srv, 1);
+		}
+		if (!hangup) {
+			rfc2217_server_free(p->host.srv);
+			p->host.srv = NULL;
 		}
 		p->host.up = 0;
 		return;
@@ -505,25 +375,16 @@ ssize_t
 proxy_host_write(struct proxy *p, const uint8_t *buf, size_t len)
 {
 	ssize_t n;
-	size_t take;
-	uint8_t esc[2 * 16384];
 
 	if (!p->host.up) {
 		p->host.discarded += len;
 		return -2;
 	}
 	if (p->host.kind == PROXY_HOST_RFC2217) {
-		if (p->host.cfd == -1) {
+		n = rfc2217_server_write(p->host.srv, buf, len);
+		if (n == -2)
 			p->host.discarded += len;
-			return -2;
-		}
-		if (p->host.net.len >= PROXY_NETBUF_MAX || (p->host.codec != NULL &&
-		    rfc2217_port(p->host.codec)->suspended))
-			return -1;
-		take = len > 16384 ? 16384 : len;
-		proxy_buf_add(&p->host.net, esc, rfc2217_escape(buf, take, esc));
-		proxy_host_net_flush(p);
-		return (ssize_t)take;
+		return n;
 	}
 	if (p->host.clients == 0)
 		proxy_host_ino_read(p);
@@ -545,20 +406,31 @@ void
 proxy_host_want(struct proxy *p)
 {
 	short ev = 0;
+	int read = !p->s[PROXY_H2D].paused && !p->host.frozen;
 
-	if (!p->s[PROXY_H2D].paused)
-		ev |= POLLIN;
-	if (p->host.kind == PROXY_HOST_PTY) {
-		if (p->s[PROXY_D2H].blocked)
-			ev |= POLLOUT;
-		if (p->host.mfd != NULL)
-			loop_fd_set(p->host.mfd, ev);
+	if (p->host.kind == PROXY_HOST_RFC2217) {
+		if (p->host.srv == NULL)
+			return;
+		if (read)
+			rfc2217_server_resume_read(p->host.srv);
+		else
+			rfc2217_server_pause_read(p->host.srv);
 		return;
 	}
-	if (p->s[PROXY_D2H].blocked || p->host.net.len > 0)
+	if (!p->s[PROXY_H2D].paused)
+		ev |= POLLIN;
+	if (p->s[PROXY_D2H].blocked)
 		ev |= POLLOUT;
-	if (p->host.cfdh != NULL)
-		loop_fd_set(p->host.cfdh, ev);
+	if (p->host.mfd != NULL)
+		loop_fd_set(p->host.mfd, ev);
+}
+
+unsigned
+proxy_host_caps(const struct proxy *p)
+{
+	if (p->host.kind == PROXY_HOST_RFC2217)
+		return CAP_FREEZE_WRITES | CAP_LINES | CAP_SET_BAUD | CAP_VANISH;
+	return CAP_FREEZE_WRITES | CAP_SET_BAUD | CAP_VANISH | CAP_EXCLUSIVE;
 }
 
 /* ---- Hang-up primitives ----------------------------------------------------- */
@@ -566,9 +438,17 @@ proxy_host_want(struct proxy *p)
 int
 proxy_freeze_host(struct proxy *p, int on)
 {
-	if (p->host.kind != PROXY_HOST_PTY || p->host.pty == NULL || !p->host.up)
+	if (!p->host.up)
 		return -1;
-	if (pty_freeze(p->host.pty, on) == -1)
+	if (p->host.kind == PROXY_HOST_RFC2217) {
+		/* Stop reading its socket: once the kernel buffers fill, its writes block. */
+		p->host.frozen = on;
+		proxy_host_want(p);
+		proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_H2D, "text=\"host writes %s\"",
+		    on ? "frozen (client socket no longer read)" : "thawed");
+		return 0;
+	}
+	if (p->host.pty == NULL || pty_freeze(p->host.pty, on) == -1)
 		return -1;
 	p->host.frozen = on;
 	proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_H2D, "text=\"host writes %s\"",

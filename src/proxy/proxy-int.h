@@ -13,10 +13,12 @@
 #include "loop.h"
 #include "proxy.h"
 #include "rfc2217.h"
-#include "serial.h"
+#include "reset.h"
 #include "session.h"
 #include "slip.h"
 
+struct endpoint;
+struct rfc2217_server;
 struct pty;
 
 #define PROXY_READ_MAX		65536		/* one read */
@@ -91,49 +93,27 @@ struct proxy_host {
 	int		 clients;	/* opens minus closes seen on the slave */
 	uint32_t	 baud;		/* last termios speed seen */
 	uint64_t	 baud_checked;	/* when the termios speed was last polled */
-	int		 frozen;
-	/* rfc2217 server */
-	int		 lfd, cfd;
-	struct loop_fd	*lfdh, *cfdh;
-	struct rfc2217	*codec;
-	struct proxy_buf net;		/* bytes waiting for the socket */
+	int		 frozen;	/* the tool's writes are frozen (pty: tcflow; rfc2217: not read) */
+	/* rfc2217 server (rfc2217-server.h) */
+	struct rfc2217_server *srv;
 	char		 url[320];
 	int		 esp_in_reset;	/* esp server: EspPortManager.is_download_mode */
-	uint8_t		*in_data;	/* client data decoded from the current read */
-	size_t		 in_len;	/* ... not yet given to proxy_input */
 	/* hang-up */
 	struct loop_timer *reappear;
 	int		 hung;		/* hung up by a fault (not the device) */
 };
 
-enum proxy_dev_kind { PROXY_DEV_SERIAL, PROXY_DEV_TTY, PROXY_DEV_TCP, PROXY_DEV_RFC2217 };
-
-struct proxy_reset_step {
-	int		 dtr, rts;	/* -1 = leave */
-	int		 tight;		/* both in one TIOCMSET */
-	unsigned	 delay_ms;	/* after this step */
-};
-
+/* The device side: an endpoint (endpoint.h) plus what the proxy keeps about it. */
 struct proxy_dev {
-	enum proxy_dev_kind kind;
-	char		 spec[PATH_MAX];	/* as given */
-	char		 name[PATH_MAX];	/* port name / path / host:port */
-	int		 is_usb;
-	struct serial_usb_spec usb;
-	char		 host[256], port[32];
-	struct serial_port *sp;
-	int		 fd;
-	struct loop_fd	*lfd;
+	struct endpoint	*ep;
+	char		 name[PATH_MAX];	/* port name / path / host:port / sim:CHIP */
 	int		 present;
 	uint32_t	 baud;
 	int		 dtr, rts;
-	struct rfc2217	*codec;
-	struct proxy_buf net;
 	struct loop_timer *retry;
-	struct loop_timer *lost_timer;	/* a write failed: handle the loss outside the write path */
 	uint64_t	 gone_at;
-	/* a reset sequence in progress */
-	const struct proxy_reset_step *rs;
+	/* a reset sequence in progress (reset.h) */
+	const struct reset_step *rs;
 	size_t		 rs_n, rs_i;
 	enum proxy_reset rs_how;
 	struct loop_timer *rs_timer;
@@ -206,19 +186,40 @@ ssize_t proxy_host_write(struct proxy *p, const uint8_t *buf, size_t len);
 void proxy_host_want(struct proxy *p);
 int proxy_host_has_client(struct proxy *p);
 const char *proxy_host_name(const struct proxy *p);
+/* The client side's capabilities (caps.h): what a fault can do to it. */
+unsigned proxy_host_caps(const struct proxy *p);
 
-/* proxy-device.c: the device side */
+/*
+ * proxy.c: what the sides report (they never act on each other).
+ * proxy_device_gone: the device vanished (already closed; it is polled for).
+ * proxy_device_back: it is open again.
+ * proxy_client_control: an RFC 2217 client's SET-CONTROL DTR/RTS (line, on).
+ * proxy_client_left: the client port closed (DTR and RTS drop, as HUPCL does).
+ */
+void proxy_device_gone(struct proxy *p, const char *why);
+void proxy_device_back(struct proxy *p);
+void proxy_client_control(struct proxy *p, enum reset_line line, int on);
+void proxy_client_left(struct proxy *p);
+
+/* proxy-device.c: the device side (an endpoint) */
 int proxy_dev_setup(struct proxy *p, char *err, size_t errlen);
 int proxy_dev_open(struct proxy *p, char *err, size_t errlen);
 void proxy_dev_close(struct proxy *p);
+/* Write h2d bytes: count written, -1 would block, -2 device gone. */
 ssize_t proxy_dev_write(struct proxy *p, const uint8_t *buf, size_t len);
 void proxy_dev_want(struct proxy *p);
 int proxy_dev_set_baud(struct proxy *p, uint32_t baud, char *err, size_t errlen);
 int proxy_dev_set_lines(struct proxy *p, int dtr, int rts, int tight, char *err, size_t errlen);
-void proxy_dev_lost(struct proxy *p, const char *why);
 void proxy_dev_free(struct proxy *p);
+/* The device endpoint's capabilities (caps.h). */
+unsigned proxy_dev_caps(const struct proxy *p);
+/* Nonzero when the device is an RFC 2217 server that reads DTR/RTS itself (pass them on). */
+int proxy_dev_lines_remote(const struct proxy *p);
 /* Drop DTR and RTS (the client port closed); after a reset sequence in progress. */
 void proxy_dev_release_lines(struct proxy *p);
+/* A new client: a release asked for by the previous one no longer applies. */
+void proxy_dev_reset_cancel_release(struct proxy *p);
+enum reset_kind proxy_reset_kind(enum proxy_reset how);
 
 /* proxy-report.c: status line and JSON events */
 void proxy_report_init(struct proxy *p);

@@ -1040,8 +1040,6 @@ proxy_new(const struct proxy_config *cfg, char *err, size_t errlen)
 		p->cfg.baud = 115200;
 	p->loop = loop_new();
 	p->host.ino = p->host.wd = -1;
-	p->host.lfd = p->host.cfd = -1;
-	p->dev.fd = -1;
 	for (i = 0; i < 2; i++) {
 		struct proxy_stream *s = &p->s[i];
 
@@ -1151,4 +1149,101 @@ proxy_free(struct proxy *p)
 	session_free(p->session);
 	loop_free(p->loop);
 	free(p);
+}
+
+/* ---- What the sides report (proxy-host.c, proxy-device.c) ----------------- */
+
+void
+proxy_device_gone(struct proxy *p, const char *why)
+{
+	struct proxy_event ev;
+
+	proxy_warn(p, "%s: device gone (%s); waiting for it to come back", p->dev.name, why);
+	proxy_source_gone(p, PROXY_D2H);
+	proxy_eventf(p, CAPTURE_EV_PORT_CLOSE, CAPTURE_DIR_NONE, "side=device port=%s reason=\"%s\"",
+	    p->dev.name, why);
+	proxy_discard_queue(p, PROXY_H2D);
+	/* The client sees what a vanished adapter looks like. */
+	if (p->host.up) {
+		proxy_eventf(p, CAPTURE_EV_HANGUP, CAPTURE_DIR_NONE, "side=host port=%s reason=device-gone",
+		    proxy_host_name(p));
+		proxy_host_close(p, 1);
+	}
+	session_harness(p->session, SESSION_HARNESS_RESET, 0, loop_now());
+	memset(&ev, 0, sizeof(ev));
+	ev.type = PROXY_EV_DEVICE_GONE;
+	ev.now = loop_now();
+	ev.dtr = ev.rts = -1;
+	proxy_emit(p, &ev);
+	p->dev.gone_at = loop_now();
+}
+
+void
+proxy_device_back(struct proxy *p)
+{
+	struct proxy_event ev;
+	char err[512];
+
+	proxy_eventf(p, CAPTURE_EV_PORT_OPEN, CAPTURE_DIR_NONE,
+	    "side=device port=%s baud=%u reason=reappear", p->dev.name, p->dev.baud);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = PROXY_EV_DEVICE_BACK;
+	ev.now = loop_now();
+	ev.dtr = ev.rts = -1;
+	proxy_emit(p, &ev);
+	if (!p->host.up && !p->host.hung) {
+		if (proxy_host_open(p, err, sizeof(err)) == -1) {
+			proxy_warn(p, "cannot recreate the client side: %s", err);
+			return;
+		}
+		proxy_eventf(p, CAPTURE_EV_PORT_OPEN, CAPTURE_DIR_NONE,
+		    "side=host port=%s reason=device-back", proxy_host_name(p));
+		ev.type = PROXY_EV_CLIENT_BACK;
+		proxy_emit(p, &ev);
+	}
+	proxy_warn(p, "%s: device back after %.1f s", p->dev.name,
+	    (double)(loop_now() - p->dev.gone_at) / 1e9);
+}
+
+void
+proxy_client_control(struct proxy *p, enum reset_line line, int on)
+{
+	int dtr = line == RESET_LINE_DTR ? on : -1, rts = line == RESET_LINE_RTS ? on : -1;
+
+	/*
+	 * --rfc2217-reset direct, or (auto) a device that is itself an RFC
+	 * 2217 server, which reads the lines the esp way if it is one (as
+	 * `sliptap sim --rfc2217` and esp_rfc2217_server do): the change goes
+	 * on as sent, and chaining is as if the tool talked to it directly.
+	 */
+	if (p->cfg.rfc2217_direct == PROXY_RFC2217_DIRECT ||
+	    (p->cfg.rfc2217_direct == PROXY_RFC2217_AUTO && proxy_dev_lines_remote(p))) {
+		proxy_set_device_lines(p, dtr, rts, "rfc2217");
+		return;
+	}
+	switch (reset_esp_control(&p->host.esp_in_reset, line, on)) {
+	case RESET_ESP_DTR_OFF:
+		proxy_set_device_lines(p, 0, -1, "rfc2217");
+		break;
+	case RESET_ESP_BOOTLOADER:
+		proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_NONE,
+		    "text=\"rfc2217 esp server: DTR on: reset into download mode\"");
+		proxy_reset_device(p, PROXY_RESET_UNIX_TIGHT);
+		break;
+	case RESET_ESP_HARD_RESET:
+		proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_NONE,
+		    "text=\"rfc2217 esp server: RTS off: hard reset\"");
+		proxy_reset_device(p, PROXY_RESET_HARD);
+		break;
+	case RESET_ESP_IGNORE:
+		break;	/* part of a sequence the server plays itself */
+	}
+}
+
+void
+proxy_client_left(struct proxy *p)
+{
+	/* A closed port drops DTR and RTS (as esp_rfc2217_server does). */
+	p->host.esp_in_reset = 0;
+	proxy_dev_release_lines(p);
 }

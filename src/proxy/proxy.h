@@ -143,15 +143,20 @@ enum proxy_reset {
 	PROXY_RESET_HARD,	/* RTS=1 · 100 ms · RTS=0 (run the app) */
 };
 
+#define PROXY_RFC2217_AUTO	0
+#define PROXY_RFC2217_DIRECT	1
+#define PROXY_RFC2217_ESP	2
+
 struct proxy_config {
 	const char	*device;	/* DEVICE as given */
 	const char	*link;		/* --link PATH or NULL */
 	const char	*rfc2217;	/* --rfc2217 ADDR:PORT or NULL (then no pty) */
-	int		 rfc2217_direct;	/* --rfc2217-reset direct: SET-CONTROL DTR/RTS
-					   reach the device as they arrive; 0 (esp, the
-					   default): like esptool's esp_rfc2217_server, DTR
-					   on runs the reset into download mode on our
-					   timers, RTS off a hard reset (rfc2217_esp_control) */
+	int		 rfc2217_direct;	/* --rfc2217-reset: PROXY_RFC2217_AUTO (the
+					   default: like esptool's esp_rfc2217_server,
+					   except that an rfc2217:// device gets the
+					   client's DTR/RTS as sent, to read them itself),
+					   _DIRECT (every change as it arrives) or _ESP
+					   (always play the reset; reset.h) */
 	uint32_t	 baud;		/* initial device baud (115200) */
 	enum proxy_reset reset;		/* --reset: on client open / first SYNC, hard at the end */
 	const char	*pcap;		/* --pcap FILE or NULL */

@@ -5,7 +5,11 @@
 # no USB port exists (and never lists on-board UARTs unasked); usage errors
 # exit 2; --reset runs its DTR/RTS sequence when the client opens the pty
 # (recorded even on a pty, which has no modem lines); SIGTERM closes the
-# capture cleanly with an END record.
+# capture cleanly with an END record. Issue 9: out-of-range ports are usage
+# errors (getaddrinfo would wrap 99999 to 34463) for every ADDR:PORT, in
+# proxy and sim alike; a --link in a missing directory names the link and
+# the directory; a second proxy on a device another proxy has open fails at
+# start (exit 1) naming the first one's pid, and gets it once it is free.
 . "$(dirname "$0")/lib.sh"
 e2e_need_sliptap
 e2e_need_tools
@@ -37,6 +41,41 @@ expect_fail 1 "cannot connect" "$SLIPTAP" proxy tcp://127.0.0.1:1
 DEV_PID=$!
 E2E_PIDS="$E2E_PIDS $DEV_PID"
 e2e_wait_line "$w/dev.log" "ready" "$DEV_PID" || e2e_fail "fake device did not start"
+
+e2e_log "ADDR:PORT out of range: usage errors"
+expect_fail 2 "port 99999 out of range (0 to 65535)" "$SLIPTAP" proxy --rfc2217 127.0.0.1:99999 "$w/dev"
+expect_fail 2 "port 70000 out of range" "$SLIPTAP" proxy rfc2217://127.0.0.1:70000
+expect_fail 2 "port 123456 out of range" "$SLIPTAP" proxy tcp://127.0.0.1:123456
+expect_fail 2 "^sliptap sim: --rfc2217: 127.0.0.1:99999: port 99999 out of range" \
+    "$SLIPTAP" sim --chip esp32 --flash "$w/sim.bin" --rfc2217 127.0.0.1:99999
+e2e_log "the same wording for --baud and --rfc2217-reset in proxy and sim"
+expect_fail 2 "^sliptap proxy: --baud 12: want a number from 300 to 16000000" \
+    "$SLIPTAP" proxy --baud 12 "$w/dev"
+expect_fail 2 "^sliptap sim: --baud 12: want a number from 300 to 16000000" \
+    "$SLIPTAP" sim --chip esp32 --flash "$w/sim.bin" --baud 12
+expect_fail 2 "^sliptap proxy: --rfc2217-reset x: want auto, esp or direct" \
+    "$SLIPTAP" proxy --rfc2217 127.0.0.1:0 --rfc2217-reset x "$w/dev"
+expect_fail 2 "^sliptap sim: --rfc2217-reset x: want auto, esp or direct" \
+    "$SLIPTAP" sim --chip esp32 --flash "$w/sim.bin" --rfc2217 127.0.0.1:0 --rfc2217-reset x
+expect_fail 2 "^sliptap proxy: DEVICE sim:esp99: sim: unknown chip" "$SLIPTAP" proxy sim:esp99
+
+e2e_log "--link in a missing directory: the link and the directory are named"
+expect_fail 1 "^sliptap proxy: $w/nodir/tty: cannot make the link: directory $w/nodir does not exist" \
+    "$SLIPTAP" proxy --link "$w/nodir/tty" "$w/dev"
+e2e_reject "$w/err" "\.tmp" "--link error: no internal temp file name"
+expect_fail 1 "^sliptap sim: $w/nodir/tty: cannot make the link: directory $w/nodir does not exist" \
+    "$SLIPTAP" sim --chip esp32 --flash "$w/sim.bin" --link "$w/nodir/tty"
+
+e2e_log "exclusive device: a second proxy on the same device fails, naming the first"
+e2e_start_proxy --quiet "$w/dev"
+FIRST_PID=$PROXY_PID
+expect_fail 1 "^sliptap proxy: $w/dev: port busy: held by pid $FIRST_PID " \
+    "$SLIPTAP" proxy --quiet --link "$w/second" "$w/dev"
+[ -e "$w/second" ] && e2e_fail "the refused proxy left its link"
+e2e_kill "$FIRST_PID"
+e2e_start_proxy --quiet "$w/dev"
+e2e_log "the device is free again once the first proxy is gone: ok"
+e2e_kill "$PROXY_PID"
 
 echo "not a link" >"$w/file"
 expect_fail 1 "$w/file exists and is not a symlink" "$SLIPTAP" proxy --link "$w/file" "$w/dev"

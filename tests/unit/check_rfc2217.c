@@ -334,33 +334,6 @@ START_TEST(test_names)
 }
 END_TEST
 
-/* esp_rfc2217_server's decisions: esptool's classic reset, the open, the hard reset. */
-START_TEST(test_esp_control)
-{
-	int r = 0;
-
-	/* pySerial's open with DTR and RTS released: DTR off, then RTS off = hard reset */
-	ck_assert_int_eq(rfc2217_esp_control(&r, RFC2217_CTL_DTR_OFF), RFC2217_ESP_DTR_OFF);
-	ck_assert_int_eq(rfc2217_esp_control(&r, RFC2217_CTL_RTS_OFF), RFC2217_ESP_HARD_RESET);
-	/* ClassicReset: DTR=0 RTS=1 . DTR=1 RTS=0 . DTR=0 */
-	ck_assert_int_eq(rfc2217_esp_control(&r, RFC2217_CTL_DTR_OFF), RFC2217_ESP_DTR_OFF);
-	ck_assert_int_eq(rfc2217_esp_control(&r, RFC2217_CTL_RTS_ON), RFC2217_ESP_IGNORE);
-	ck_assert_int_eq(rfc2217_esp_control(&r, RFC2217_CTL_DTR_ON), RFC2217_ESP_BOOTLOADER);
-	ck_assert_int_eq(r, 1);
-	ck_assert_int_eq(rfc2217_esp_control(&r, RFC2217_CTL_RTS_OFF), RFC2217_ESP_IGNORE);
-	ck_assert_int_eq(rfc2217_esp_control(&r, RFC2217_CTL_DTR_ON), RFC2217_ESP_IGNORE);
-	ck_assert_int_eq(rfc2217_esp_control(&r, RFC2217_CTL_DTR_OFF), RFC2217_ESP_DTR_OFF);
-	ck_assert_int_eq(r, 0);
-	/* HardReset after flashing: RTS=1 . RTS=0 */
-	ck_assert_int_eq(rfc2217_esp_control(&r, RFC2217_CTL_RTS_ON), RFC2217_ESP_IGNORE);
-	ck_assert_int_eq(rfc2217_esp_control(&r, RFC2217_CTL_RTS_OFF), RFC2217_ESP_HARD_RESET);
-	/* not a line value */
-	ck_assert_int_eq(rfc2217_esp_control(&r, RFC2217_CTL_BREAK_ON), RFC2217_ESP_IGNORE);
-	ck_assert_int_eq(rfc2217_esp_control(&r, RFC2217_CTL_REQ_DTR), RFC2217_ESP_IGNORE);
-	ck_assert_int_eq(r, 0);
-}
-END_TEST
-
 static Suite *
 rfc2217_suite(void)
 {
@@ -377,7 +350,6 @@ rfc2217_suite(void)
 	tcase_add_test(tc, test_client_side);
 	tcase_add_test(tc, test_fuzz);
 	tcase_add_test(tc, test_names);
-	tcase_add_test(tc, test_esp_control);
 	suite_add_tcase(s, tc);
 	return s;
 }
