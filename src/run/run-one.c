@@ -33,6 +33,7 @@ struct run_ctx {
 	int		 own_dir;	/* a temp dir we remove */
 	pid_t		 sim, proxy;
 	char		 sim_link[4200], tool_port[4200], pcap[4200], image[4200], flash[4200];
+	char		 device[4300];	/* what the proxy opens: sim:..., the sim's pty, or --device */
 	char		*log;
 	size_t		 loglen;
 	char		 harness[512];	/* the harness error, "" none */
@@ -83,8 +84,11 @@ run_one_workdir(struct run_ctx *c)
 }
 
 /*
- * The device side. Today a `sliptap sim` child on a pty (link in the work
- * dir); the one place to change when the simulator runs in-process.
+ * The device side: the simulator in the proxy's own process (its `sim:`
+ * device, one event loop), with the scenario's chip and transport and a
+ * flash file the proxy writes out as it stops. The one place that chooses:
+ * a `sliptap sim` child on a pty serves when the path cannot go into a sim:
+ * spec (a comma in --keep DIR).
  */
 static int
 run_device_start(struct run_ctx *c, const char *chip, const char *transport)
@@ -93,8 +97,15 @@ run_device_start(struct run_ctx *c, const char *chip, const char *transport)
 	char *argv[16];
 	int n = 0;
 
-	run_one_path(c, c->sim_link, sizeof(c->sim_link), "ttySIM");
 	run_one_path(c, c->flash, sizeof(c->flash), "flash.bin");
+	if (strchr(c->flash, ',') == NULL) {
+		/* flash= last: the io layer re-points its value into the spec, up to the end */
+		snprintf(c->device, sizeof(c->device), "sim:%s,transport=%s,no-wdt,flash=%s", chip,
+		    transport, c->flash);
+		return 0;
+	}
+	run_one_path(c, c->sim_link, sizeof(c->sim_link), "ttySIM");
+	snprintf(c->device, sizeof(c->device), "%s", c->sim_link);
 	run_one_path(c, out, sizeof(out), "sim.out");
 	run_one_path(c, err, sizeof(err), "sim.err");
 	argv[n++] = (char *)c->o->self;
@@ -382,7 +393,9 @@ run_one_prepare(struct run_ctx *c, struct run_tool *tool, const struct scenario 
 		return -1;
 	if (run_interrupted())
 		return -1;
-	if (run_proxy_start(c, o->device != NULL ? o->device : c->sim_link, o->scenario,
+	if (o->device != NULL)
+		snprintf(c->device, sizeof(c->device), "%s", o->device);
+	if (run_proxy_start(c, c->device, o->scenario,
 	    c->seed, o->scenario != NULL) != 0)
 		return -1;
 	memset(fl, 0, sizeof(*fl));
