@@ -35,7 +35,7 @@ LDLIBS   += $(PKG_LIBS) -lm
 # The pure core (no fds, no clocks) is its own library so fuzzers and tests
 # link it without any I/O; everything else but main.c goes into libsliptap.a.
 CORE_SRC := $(sort $(wildcard src/core/*.c src/util/*.c))
-LIB_SRC  := $(sort $(wildcard src/io/*.c src/sim/*.c src/proxy/*.c src/run/*.c src/cmd/*.c))
+LIB_SRC  := $(sort $(wildcard src/io/*.c src/sim/*.c src/proxy/*.c src/run/*.c src/cmd/*.c src/analyze/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o

@@ -8,7 +8,7 @@ command -v clang >/dev/null || { echo "fuzz: clang is required (apt-get install 
 mkdir -p build-fuzz
 CFL="-g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -D_GNU_SOURCE $(pkg-config --cflags libserialport libpcap inih zlib)"
 LIBS="$(pkg-config --libs libserialport libpcap inih zlib) -lm"
-SRC=$(ls src/core/*.c src/util/*.c src/io/*.c src/sim/*.c src/proxy/*.c src/run/*.c src/cmd/*.c 2>/dev/null)
+SRC=$(ls src/core/*.c src/util/*.c src/io/*.c src/sim/*.c src/proxy/*.c src/run/*.c src/cmd/*.c src/analyze/*.c 2>/dev/null)
 for f in tests/fuzz/fuzz_*.c; do
 	n=$(basename "$f" .c); n=${n#fuzz_}
 	echo "fuzz: $n for ${T}s"

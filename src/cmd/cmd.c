@@ -16,6 +16,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
 	&cmd_matrix_entry,
 	&cmd_replay_entry,
+	&cmd_analyze_entry,
+	&cmd_import_entry,
 	NULL
 };
 
