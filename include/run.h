@@ -202,6 +202,7 @@ struct run_result {
 	struct run_judgement j;
 	char		*fired;		/* space-separated */
 	char		*wire_class;	/* the analyser's class, "" unknown */
+	char		*expected_class;	/* the scenario's [expect] class, "" none */
 	char		*wire_evidence;
 	char		*flash;		/* "match", "differs (first difference at 0x...)", "not checked" */
 	char		*repro;		/* the command that reproduces the run */

@@ -5,8 +5,8 @@
 #      ESP32-S3 over USB-Serial/JTAG, the proxy with the scenario, and the
 #      real client (Python esptool when ESPTOOL names one, else esptool-js)
 #      flashing through it: live progress, the tool's failure, the verdict,
-#      the class with its evidence, where the capture (and the HTML report,
-#      when `sliptap analyze` is in the build) were written;
+#      the class with its evidence, where the capture and the HTML report
+#      (`sliptap analyze`'s) were written;
 #   2. the same flash without the fault, verified byte for byte;
 #   3. `sliptap matrix` of a few library scenarios, with its table.
 # Everything is kept in BUILD/demo/.
@@ -31,11 +31,10 @@ say "1. The 93 % write timeout: sliptap run --tool $tool"
     --tool "$tool"
 rc=$?
 echo "(sliptap run exit status $rc: 0 = MATCH, the failure reproduced as the scenario expects)"
-if "$S" analyze --help >/dev/null 2>&1; then
-	"$S" analyze --html "$OUT/write-timeout-93/report.html" "$OUT/write-timeout-93/capture.pcap" \
-	    >/dev/null 2>&1 && echo "HTML report: $OUT/write-timeout-93/report.html"
+if [ -f "$OUT/write-timeout-93/report.html" ]; then
+	echo "HTML report: $OUT/write-timeout-93/report.html  (sliptap analyze's view of the capture)"
 else
-	echo "HTML report: needs 'sliptap analyze' (not in this build)"
+	echo "HTML report: not written (this build has no analyser)"
 fi
 echo "capture: $OUT/write-timeout-93/capture.pcap  (sliptap dump it, or tshark -X lua_script:docs/sliptap.lua -r it)"
 [ $rc -eq 0 ] || { say "The 93 % scenario did not MATCH (exit $rc): see above."; exit 1; }

@@ -35,9 +35,10 @@ int run_word_in(const char *list, const char *word);
 /*
  * What the wire says: the analyser's class and evidence for a capture
  * (run-wire.c; the one place that knows the analyser). Both strings owned.
+ * html: where to write the HTML report, or NULL.
  */
-void run_wire_judge(const char *pcap, const char *fired, unsigned nfaults, char **cls,
-    char **evidence);
+void run_wire_judge(const char *pcap, const char *fired, unsigned nfaults, const char *html,
+    char **cls, char **evidence);
 /* Append s to a command line, single-quoted when it needs it. */
 void run_shell_quote(char **line, const char *s);
 

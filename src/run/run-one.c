@@ -432,14 +432,19 @@ run_one_fill(struct run_ctx *c, struct run_tool *tool, const struct scenario *sc
 	if (sc != NULL)
 		scenario_expect_for(sc, client, tool->version[0] != '\0' ? tool->version : NULL, &ex);
 	res->expected = ex.outcome;
+	res->expected_class = xstrdup(ex.class != NULL ? ex.class : "");
 	run_judge(sc, &ex, ob, &res->j);
 	res->client = xstrdup(tool->client);
 	res->version = xstrdup(tool->version);
 	res->fired = xstrdup(cf->fired != NULL ? cf->fired : "");
 	res->exit_status = ob->exit_status;
 	res->hung = ob->hung;
+	char html[4300];
+
+	run_one_path(c, html, sizeof(html), "report.html");
 	if (cf->readable)
-		run_wire_judge(c->pcap, cf->fired, cf->nfaults, &res->wire_class, &res->wire_evidence);
+		run_wire_judge(c->pcap, cf->fired, cf->nfaults, c->o->keep != NULL ? html : NULL,
+		    &res->wire_class, &res->wire_evidence);
 	else {
 		res->wire_class = xstrdup("");
 		xasprintf(&res->wire_evidence, "no capture (%s)", cf->error);

@@ -25,6 +25,7 @@ run_result_free(struct run_result *res)
 	free(res->version);
 	free(res->fired);
 	free(res->wire_class);
+	free(res->expected_class);
 	free(res->wire_evidence);
 	free(res->flash);
 	free(res->repro);
@@ -85,8 +86,10 @@ run_report_print(FILE *f, const struct run_result *r)
 		fprintf(f, "progress: %s\n", j->progress_line);
 	if (j->final_error[0] != '\0')
 		fprintf(f, "error:    %s\n", j->final_error);
-	fprintf(f, "wire:     %s%s%s\n", r->wire_class != NULL && r->wire_class[0] ? r->wire_class : "(unclassified)",
-	    r->wire_evidence != NULL && r->wire_evidence[0] ? " -- " : "",
+	fprintf(f, "wire:     %s", r->wire_class != NULL && r->wire_class[0] ? r->wire_class : "(unclassified)");
+	if (r->expected_class != NULL && r->expected_class[0] != '\0')
+		fprintf(f, " (the scenario expects %s)", r->expected_class);
+	fprintf(f, "%s%s\n", r->wire_evidence != NULL && r->wire_evidence[0] ? " -- " : "",
 	    r->wire_evidence != NULL ? r->wire_evidence : "");
 	fprintf(f, "fired:    %s\n", r->fired != NULL && r->fired[0] ? r->fired : "none");
 	fprintf(f, "flash:    %s\n", r->flash != NULL ? r->flash : "not checked");
@@ -95,7 +98,7 @@ run_report_print(FILE *f, const struct run_result *r)
 	    scenario_outcome_name(r->expected));
 	fprintf(f, "verdict:  %s%s%s\n", run_verdict_name(j->verdict), j->why[0] ? " -- " : "", j->why);
 	if (r->keep_dir != NULL)
-		fprintf(f, "kept:     %s (capture.pcap, tool.log, sim/proxy logs, image.bin, flash.bin)\n",
+		fprintf(f, "kept:     %s (capture.pcap, report.html, tool.log, proxy logs, image.bin, flash.bin)\n",
 		    r->keep_dir);
 	fprintf(f, "reproduce: %s\n", r->repro);
 	fflush(f);
@@ -157,6 +160,7 @@ run_result_json(FILE *f, const struct run_result *r)
 	run_json_field(f, "error", j->final_error, 1);
 	run_json_field(f, "fired", r->fired, 1);
 	run_json_field(f, "class", r->wire_class, 1);
+	run_json_field(f, "expected_class", r->expected_class, 1);
 	run_json_field(f, "evidence", r->wire_evidence, 1);
 	run_json_field(f, "flash", r->flash, 1);
 	run_json_field(f, "repro", r->repro, 1);
