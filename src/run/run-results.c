@@ -98,7 +98,7 @@ run_report_print(FILE *f, const struct run_result *r)
 	    scenario_outcome_name(r->expected));
 	fprintf(f, "verdict:  %s%s%s\n", run_verdict_name(j->verdict), j->why[0] ? " -- " : "", j->why);
 	if (r->keep_dir != NULL)
-		fprintf(f, "kept:     %s (capture.pcap, report.html, tool.log, proxy logs, image.bin, flash.bin)\n",
+		fprintf(f, "kept:     %s (capture.pcap, report.html, tool.log, proxy logs, image)\n",
 		    r->keep_dir);
 	fprintf(f, "reproduce: %s\n", r->repro);
 	fflush(f);

@@ -89,6 +89,20 @@ run_tool_label_ok(const char *s, size_t len)
 	return 1;
 }
 
+/* A template's label: its program's name, or the script's after an interpreter. */
+static char *
+run_tool_word_label(const struct run_tool *t)
+{
+	const char *w = t->words[0], *b = strrchr(w, '/') ? strrchr(w, '/') + 1 : w;
+
+	if (t->nwords > 1 && t->words[1][0] != '-' && (strncmp(b, "python", 6) == 0 ||
+	    strcmp(b, "node") == 0 || strcmp(b, "sh") == 0 || strcmp(b, "bash") == 0)) {
+		w = t->words[1];
+		b = strrchr(w, '/') ? strrchr(w, '/') + 1 : w;
+	}
+	return xstrdup(b);
+}
+
 int
 run_tool_parse(const char *spec, struct run_tool *t, char *err, size_t errlen)
 {
@@ -140,7 +154,7 @@ run_tool_parse(const char *spec, struct run_tool *t, char *err, size_t errlen)
 		goto fail;
 	}
 	if (t->label == NULL)
-		t->label = xstrdup(strrchr(t->words[0], '/') ? strrchr(t->words[0], '/') + 1 : t->words[0]);
+		t->label = run_tool_word_label(t);
 	return 0;
 fail:
 	run_tool_free(t);
@@ -168,7 +182,7 @@ run_tool_from_argv(int argc, char **argv, struct run_tool *t, char *err, size_t 
 		return -1;
 	}
 	t->spec = xstrdup(argv[0]);
-	t->label = xstrdup(strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0]);
+	t->label = run_tool_word_label(t);
 	return 0;
 }
 
