@@ -5,7 +5,8 @@
 set -eu
 
 PKGS="build-essential pkg-config libserialport-dev libpcap-dev check libinih-dev zlib1g-dev \
-clang libclang-rt-14-dev tshark socat groff-base nodejs npm python3-serial"
+clang libclang-rt-14-dev tshark socat groff-base nodejs npm python3-serial \
+ser2net labgrid python3-pytest libxml2-utils"
 
 missing=""
 for p in $PKGS; do
