@@ -70,6 +70,35 @@ e2e_expect "$w/term.out" "interrupted by signal 15" "SIGTERM"
 after=$(census)
 [ "$after" = "$before" ] || e2e_fail "left behind after SIGTERM: before $before, after $after"
 
+e2e_log "SIGTERM during a matrix with two hanging runs"
+cat >"$w/hang.ini" <<'EOT'
+[scenario]
+name = hang-here
+summary = any scenario; the tool hangs
+seed = 3
+deadline = 60s
+
+[expect]
+outcome = pass
+class = SUCCESS
+EOT
+"$SLIPTAP" matrix "$w/hang.ini" "$w/hang.ini" --jobs 2 --tool "$w/hang-tool {port}" \
+    >"$w/mterm.out" 2>&1 &
+pid=$!
+i=0
+while [ "$(pgrep -f "sleep $marker" | wc -l)" -lt 4 ]; do
+	[ $i -lt 400 ] || { cat "$w/mterm.out"; e2e_fail "the matrix's tools did not start"; }
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -TERM "$pid"
+e2e_wait_exit "$pid" 30
+rc=$?
+cat "$w/mterm.out"
+[ $rc -eq 143 ] || e2e_fail "matrix SIGTERM: exit $rc, expected 143"
+after=$(census)
+[ "$after" = "$before" ] || e2e_fail "left behind after a matrix SIGTERM: before $before, after $after"
+
 e2e_log "usage errors exit 2"
 for args in "" "--tool" "--tool esptool-js -- x {port}" "--front serial --tool esptool-js" \
     "--timeout 0 --tool esptool-js" "--tool nothing-with-a-port"; do
