@@ -92,6 +92,19 @@ replay_key(const struct esp_packet *pk, struct replay_ex *ex)
 int
 replay_load(const char *path, struct replay *rp, char *err, size_t errlen)
 {
+	FILE *fp = fopen(path, "rb");
+
+	memset(rp, 0, sizeof(*rp));
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return replay_load_fp(fp, path, rp, err, errlen);
+}
+
+int
+replay_load_fp(FILE *fp, const char *path, struct replay *rp, char *err, size_t errlen)
+{
 	struct capture_reader *r;
 	struct capture_record rec;
 	struct esp_packet pk;
@@ -103,7 +116,7 @@ replay_load(const char *path, struct replay *rp, char *err, size_t errlen)
 	int st;
 
 	memset(rp, 0, sizeof(*rp));
-	if ((r = capture_reader_open(path, err, errlen)) == NULL) {
+	if ((r = capture_reader_open_fp(fp, path, err, errlen)) == NULL) {
 		free(body);
 		return -1;
 	}
@@ -322,28 +335,38 @@ replay_queue(struct replay_live *lv, double due, const uint8_t *b, size_t len)
 	lv->nq++;
 }
 
+const struct replay_ex *
+replay_answer(struct replay *rp, const uint8_t *body, size_t len)
+{
+	struct replay_ex live, *ex;
+	struct esp_packet pk;
+
+	if (esp_packet_parse(body, len, &pk) != 0 || pk.dir != ESP_DIR_COMMAND)
+		return NULL;
+	rp->commands++;
+	memset(&live, 0, sizeof(live));
+	replay_key(&pk, &live);
+	if ((ex = replay_match(rp, &live)) != NULL)
+		rp->answered++;
+	return ex;
+}
+
 static void
 replay_frame_cb(const struct slip_event *ev, void *arg)
 {
 	struct replay_live *lv = arg;
-	struct replay_ex live, *ex;
-	struct esp_packet pk;
+	const struct replay_ex *ex;
 	double base;
 	size_t i;
 
-	if (ev->type != SLIP_EV_FRAME || esp_packet_parse(ev->data, ev->len, &pk) != 0 ||
-	    pk.dir != ESP_DIR_COMMAND)
+	if (ev->type != SLIP_EV_FRAME)
 		return;
-	lv->rp->commands++;
-	memset(&live, 0, sizeof(live));
-	replay_key(&pk, &live);
-	if (!lv->prelude_sent && lv->rp->nprelude > 0) {
+	if (!lv->prelude_sent && lv->rp->nprelude > 0 && ev->len >= 8 && ev->data[0] == 0x00) {
 		replay_queue(lv, lv->now, lv->rp->prelude, lv->rp->nprelude);
 		lv->prelude_sent = 1;
 	}
-	if ((ex = replay_match(lv->rp, &live)) == NULL)
+	if ((ex = replay_answer(lv->rp, ev->data, ev->len)) == NULL)
 		return;
-	lv->rp->answered++;
 	/* after what is already queued, in recorded order */
 	base = lv->nq > 0 && lv->q[lv->nq - 1].due > lv->now ? lv->q[lv->nq - 1].due : lv->now;
 	for (i = 0; i < ex->nchunks; i++)

@@ -49,6 +49,14 @@ struct replay_out {
 
 /* Load a capture: 0, or -1 with a message (unreadable, or no command in it). */
 int replay_load(const char *path, struct replay *rp, char *err, size_t errlen);
+/* The same on an open stream (takes fp, even on failure); path labels messages. */
+int replay_load_fp(FILE *fp, const char *path, struct replay *rp, char *err, size_t errlen);
+/*
+ * The recorded exchange that answers a live command (a decoded SLIP body),
+ * or NULL (not a command, or nothing in the recording fits: a divergence is
+ * noted). Counts commands and answers. Pure apart from rp.
+ */
+const struct replay_ex *replay_answer(struct replay *rp, const uint8_t *body, size_t len);
 void replay_free(struct replay *rp);
 
 struct replay_opts {
