@@ -18,7 +18,9 @@
 -- sliptap.data_size, sliptap.checksum_ok, sliptap.flash.*, sliptap.baud,
 -- sliptap.status, sliptap.error, sliptap.error_name, sliptap.slip_error,
 -- sliptap.event, sliptap.event_name, sliptap.text, sliptap.field, sliptap.rule,
--- sliptap.action, sliptap.changed, sliptap.chip, sliptap.phase, sliptap.progress.
+-- sliptap.action, sliptap.changed, sliptap.chip, sliptap.phase, sliptap.progress,
+-- sliptap.stub ("legacy" or "esp-flasher-stub", from the uploaded image),
+-- sliptap.stub_code.
 
 local p = Proto("sliptap", "sliptap serial capture")
 
@@ -52,6 +54,8 @@ local ERRORS = {
 	[0xC5] = "FAILED_SPI_UNLOCK", [0xC6] = "NOT_IN_FLASH_MODE", [0xC7] = "INFLATE_ERROR",
 	[0xC8] = "NOT_ENOUGH_DATA", [0xC9] = "TOO_MUCH_DATA", [0xFF] = "CMD_NOT_IMPLEMENTED",
 }
+
+local STUBS = { [1] = "legacy", [2] = "esp-flasher-stub" }
 
 local F = {
 	magic = ProtoField.uint8("sliptap.magic", "Magic", base.HEX),
@@ -101,6 +105,8 @@ local F = {
 	addr = ProtoField.uint32("sliptap.addr", "Address", base.HEX),
 	reg_value = ProtoField.uint32("sliptap.reg_value", "Register value", base.HEX),
 	status = ProtoField.uint8("sliptap.status", "Status (0 = ok)", base.HEX),
+	stub = ProtoField.string("sliptap.stub", "Flasher stub"),
+	stub_code = ProtoField.uint16("sliptap.stub_code", "Stub response code", base.HEX),
 	error = ProtoField.uint8("sliptap.error", "Error", base.HEX, ERRORS),
 	error_name = ProtoField.string("sliptap.error_name", "Error name"),
 	-- events
@@ -204,6 +210,53 @@ local function status_len(flags, b, n)
 	return 2
 end
 
+-- Which flasher stub a capture uploads (legacy or esp-flasher-stub), told
+-- apart the way sliptap's tracker does (session_stub_kind in session.c): the
+-- text segment is the MEM_BEGIN region holding MEM_END's entry point;
+-- esp-flasher-stub's is over 5 KiB with the entry at least 0xD00 in (on the
+-- ESP8266, IRAM at 0x4010xxxx: over 10 KiB). State is kept per capture in
+-- packet order on the first pass and looked up by frame number after.
+local stub_segs, stub_current, stub_at = {}, 0, {}
+
+local function stub_kind(start, len, entry)
+	if start >= 0x40100000 and start < 0x40110000 then
+		return len >= 10240 and 2 or 1
+	end
+	if entry >= start and entry - start >= 0xD00 and len >= 5120 then return 2 end
+	return 1
+end
+
+local function stub_track(op, d0, dtvb, avail, pinfo)
+	if pinfo.visited then return stub_at[pinfo.number] end
+	if d0 == 0 and op == 0x05 and avail >= 16 then
+		stub_segs[#stub_segs + 1] = { dtvb(20, 4):le_uint(), dtvb(8, 4):le_uint() }
+	elseif d0 == 0 and op == 0x06 and avail >= 8 and dtvb(8, 4):le_uint() == 0 and #stub_segs > 0 then
+		local entry = dtvb(12, 4):le_uint()
+		local text = stub_segs[1]
+		for _, sg in ipairs(stub_segs) do
+			if entry >= sg[1] and entry - sg[1] < sg[2] then text = sg end
+		end
+		stub_current = stub_kind(text[1], text[2], entry)
+		stub_segs = {}
+		stub_at[pinfo.number] = stub_current
+	end
+	return stub_at[pinfo.number]
+end
+
+local function stub_ohai(tree, dtvb, pinfo)
+	if not pinfo.visited then stub_at[pinfo.number] = stub_current end
+	local k = stub_at[pinfo.number]
+	if k and STUBS[k] then
+		tree:add(F.stub, dtvb(), STUBS[k])
+		return " (" .. STUBS[k] .. ")"
+	end
+	return ""
+end
+
+function p.init()
+	stub_segs, stub_current, stub_at = {}, 0, {}
+end
+
 -- Dissect an ESP packet in the decoded tvb; returns an Info string.
 local function dissect_esp(dtvb, tree, flags, pinfo)
 	local n = dtvb:len()
@@ -215,6 +268,7 @@ local function dissect_esp(dtvb, tree, flags, pinfo)
 		local txt = dtvb:raw()
 		if txt:match("^[%g ]*$") then
 			t:add(F.text, dtvb(), txt)
+			if txt == "OHAI" then return "data \"OHAI\"" .. stub_ohai(t, dtvb, pinfo) end
 			return "data \"" .. txt .. "\""
 		end
 		return "data (" .. n .. " bytes)"
@@ -229,6 +283,11 @@ local function dissect_esp(dtvb, tree, flags, pinfo)
 	t:add(F.op_name, dtvb(1, 1), name)
 	t:add_le(F.len, dtvb(2, 2))
 	local info = name
+	local sk = stub_track(op, d0, dtvb, avail, pinfo)
+	if sk and STUBS[sk] then
+		t:add(F.stub, dtvb(1, 1), STUBS[sk])
+		info = info .. " [" .. STUBS[sk] .. "]"
+	end
 	if d0 == 0 then
 		t:add_le(F.checksum, dtvb(4, 4))
 		if DATA_OPS[op] and avail >= 16 then
@@ -282,6 +341,8 @@ local function dissect_esp(dtvb, tree, flags, pinfo)
 				local en = ERRORS[err] or string.format("0x%02X", err)
 				t:add(F.error, dtvb(ea, 1))
 				t:add(F.error_name, dtvb(ea, 1), en)
+				-- esp-flasher-stub sends a 16-bit big-endian code (esptool prints "C000")
+				if st ~= 1 and sl == 2 then t:add(F.stub_code, dtvb(at, 2)) end
 				local ti = t:add_proto_expert_info(e_resp, name .. " failed: " .. en)
 				info = info .. " FAILED " .. en
 			else

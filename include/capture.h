@@ -33,7 +33,16 @@
  *
  * The writer numbers records (seq, from 0), computes each record's stream
  * offset and, for DELIVERED records, the reference to the sent record they
- * derive from (the latest UNCHANGED/ORIGINAL record of the same direction).
+ * derive from: the one given with capture_set_ref, else the latest
+ * UNCHANGED/ORIGINAL record of the same direction. Timestamps never go
+ * back: a record stamped before its predecessor gets the predecessor's time,
+ * so records are in time order.
+ *
+ * Bytes queued for a receiver and then thrown away (the receiver vanished)
+ * are a DISCARDED event in their direction: bytes=N in all, recorded=K of
+ * them already counted in the delivered stream (the last K bytes of it are
+ * not delivered after all), ref = the ORIGINAL record when one unit was
+ * thrown away whole. capture_rebuild_streams applies all this.
  * Every record is flushed to the kernel when written (capture_set_flush), so
  * a killed process loses at most the record being written.
  */
@@ -121,6 +130,11 @@ enum capture_event {
 	CAPTURE_EV_NOTE = 12,		/* text= (free-form note) */
 	CAPTURE_EV_ERROR = 13,		/* what= msg= (harness error) */
 	CAPTURE_EV_VERDICT = 14,	/* class= reason= (classifier result) */
+	CAPTURE_EV_DISCARDED = 15,	/* bytes= recorded= reason= (queued bytes thrown away; ref = their ORIGINAL) */
+	CAPTURE_EV_DEVICE_WRITE_BLOCKED = 16,	/* queued= (the device side stopped taking bytes) */
+	CAPTURE_EV_DEVICE_WRITE_UNBLOCKED = 17,	/* after_ms= */
+	CAPTURE_EV_HOST_WRITE_BLOCKED = 18,	/* queued= (the tool stopped reading) */
+	CAPTURE_EV_HOST_WRITE_UNBLOCKED = 19,	/* after_ms= */
 };
 
 /* ---- Writer --------------------------------------------------------- */
@@ -177,6 +191,13 @@ int capture_write_slip_event(struct capture *c, uint64_t ts_ns, int dir, unsigne
  */
 int capture_write_event(struct capture *c, uint64_t ts_ns, int dir, unsigned code,
     const char *text);
+/*
+ * A DISCARDED event: `bytes` queued bytes of dir were thrown away (reason,
+ * e.g. "client gone"); `recorded` of them had been recorded as delivered
+ * already (UNCHANGED); ref: their ORIGINAL record or CAPTURE_REF_NONE.
+ */
+int capture_write_discarded(struct capture *c, uint64_t ts_ns, int dir, uint64_t bytes,
+    uint64_t recorded, uint32_t ref, const char *reason);
 /* Same with printf formatting (the caller quotes values that need it). */
 int capture_write_eventf(struct capture *c, uint64_t ts_ns, int dir, unsigned code,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -186,6 +207,11 @@ int capture_write_eventf(struct capture *c, uint64_t ts_ns, int dir, unsigned co
  */
 int capture_write_start(struct capture *c, uint64_t ts_ns, const char *extra);
 
+/*
+ * The ref of the next DELIVERED byte record or stream event (one-shot):
+ * the seq of the ORIGINAL record it derives from.
+ */
+void capture_set_ref(struct capture *c, uint32_t ref);
 /* Sequence number the next record will get (== records written so far). */
 uint32_t capture_next_seq(const struct capture *c);
 /* Payload bytes (pcap record data) written so far. */
@@ -293,6 +319,39 @@ const char *capture_reader_error(const struct capture_reader *r);
 uint64_t capture_reader_count(const struct capture_reader *r);
 /* NULL is a no-op. */
 void capture_reader_close(struct capture_reader *r);
+
+/* ---- Rebuilt streams ------------------------------------------------ */
+
+/* The four byte streams a capture describes (docs/capture-format.md §5). */
+enum capture_stream {
+	CAPTURE_S_HOST_SENT,		/* h2d UNCHANGED + ORIGINAL */
+	CAPTURE_S_DEVICE_RECEIVED,	/* h2d UNCHANGED + DELIVERED - DISCARDED */
+	CAPTURE_S_DEVICE_SENT,		/* d2h UNCHANGED + ORIGINAL */
+	CAPTURE_S_HOST_RECEIVED,	/* d2h UNCHANGED + DELIVERED - DISCARDED */
+	CAPTURE_S_COUNT
+};
+
+struct capture_streams {
+	uint8_t	*data[CAPTURE_S_COUNT];	/* malloc'd (may be NULL when empty) */
+	size_t	 len[CAPTURE_S_COUNT];
+	size_t	 cap[CAPTURE_S_COUNT];	/* allocated */
+	uint64_t records;		/* records read */
+	int	 partial;		/* a record had fewer raw bytes than it stands for */
+	int	 ended;			/* an END record was seen */
+};
+
+/*
+ * Read every record of r and rebuild the four streams. Returns 0, or a
+ * negative CAPTURE_ERR_* (TRUNCATED: the streams hold what the whole
+ * records said) with capture_reader_error() saying why. Free with
+ * capture_streams_free, also after an error.
+ */
+int capture_rebuild_streams(struct capture_reader *r, struct capture_streams *out);
+/* Same, one record at a time (start from a zeroed struct). */
+void capture_streams_add(struct capture_streams *st, const struct capture_record *rec);
+void capture_streams_free(struct capture_streams *st);
+/* "host-sent", "device-received", "device-sent", "host-received". */
+const char *capture_stream_name(enum capture_stream s);
 
 /* ---- Names (for dump, JSON, tests) ------------------------------------- */
 

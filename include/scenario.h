@@ -320,9 +320,21 @@ enum scenario_outcome scenario_outcome_by_name(const char *name);
 /* "mixed", "random", ... */
 const char *scenario_image_name(enum scenario_image im);
 
+#define SCENARIO_IMAGE_LINE	64	/* bytes per text line of a test image */
+/*
+ * Bytes [pos, pos + len) of the test image of `size` bytes with content `im`
+ * drawn from `seed`, into out: the same arguments give the same bytes, in
+ * any chunking, so the image a run writes and the one it compares the flash
+ * with agree. Random bytes: a splitmix64 stream addressed by position; text:
+ * 64-byte lines "sliptap test image line 00000042 ....\n" numbered from the
+ * start of the text (mixed: the second half). Bytes at or past size are 0xFF.
+ */
+void scenario_image_fill(enum scenario_image im, uint64_t size, uint64_t seed, uint64_t pos,
+    uint8_t *out, size_t len);
+
 /*
  * Rules whose action the proxy's front (facing the tool) or device side
- * cannot perform, given their enum endpoint_cap bits (caps.h): 0, or -1 with
+ * cannot perform, given their CAP_* bits (caps.h): 0, or -1 with
  * one "file:line: rule NAME: ACTION needs a front that can ..." per line in
  * err. freeze-host-writes needs a front that can freeze writes (and, with
  * then = disconnect, vanish); disconnect a front that can vanish; reset a

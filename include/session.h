@@ -9,7 +9,10 @@
  * register 0x40001000 or GET_SECURITY_INFO's chip id), status length (4 for
  * ESP32+ ROMs, 2 for the stub and the ESP8266 ROM), baud (CHANGE_BAUDRATE,
  * effective after its ack), flash regions and the progress line esptool
- * prints before each block ("Writing at 0x00077c00... (93 %)"), command /
+ * prints before each block ("Writing at 0x00077c00... (93 %)", and 5.x's bar
+ * with byte counts), which flasher stub was uploaded (legacy or
+ * esp-flasher-stub, from the image's text segment), the ROM's answer to an
+ * op it does not know (the previous reply's header with 01 05), command /
  * response pairing with latency, and anomalies (orphan responses, error
  * status, retransmissions, missing replies, garbage frames).
  */
@@ -82,6 +85,10 @@ struct session_region {
 	uint64_t	 bytes_sent;	/* payload bytes on the wire (compressed for DEFL) */
 	uint64_t	 bytes_written;	/* uncompressed bytes of the blocks sent (padded for FLASH_DATA) */
 	int		 inflate_ok;	/* DEFL: the inflate follows the stream, so address is exact */
+	/* esptool 5.x's progress bar: "<bytes_before>/<bytes_total> bytes" */
+	uint64_t	 bytes_before;	/* payload bytes sent before the latest block */
+	uint64_t	 bytes_total;	/* image size: exact uncompressed; DEFL: blocks x size until the last */
+	int		 total_exact;	/* DEFL: the last block was seen, bytes_total is exact */
 };
 
 /* The current state; valid until the next call into the tracker. */
@@ -89,6 +96,7 @@ struct session_state {
 	enum session_phase phase;
 	int		 error;		/* an error status, timeout or missing reply was seen */
 	int		 stub;		/* the flasher stub runs */
+	int		 stub_kind;	/* enum session_stub: which one (from the upload seen) */
 	const char	*chip;		/* "ESP32-S3", ... or NULL while unknown */
 	int		 status_len;	/* 2 or 4; 0 while unknown */
 	uint32_t	 baud;		/* current baud (initial one until CHANGE_BAUDRATE is acked) */
@@ -121,6 +129,8 @@ struct session_event {
 	uint32_t	 seq;		/* PROGRESS, COMMAND (*_DATA), RETRANSMIT, SEQ_GAP */
 	int		 percent;	/* PROGRESS */
 	uint32_t	 address;	/* PROGRESS: address printed */
+	uint64_t	 bytes_sent;	/* PROGRESS: esptool 5.x's byte count before the block */
+	uint64_t	 bytes_total;	/* PROGRESS: and its total */
 	uint32_t	 baud;		/* BAUD */
 	const char	*chip;		/* CHIP */
 	const struct session_region *region;	/* REGION_BEGIN, PROGRESS, REGION_END */
@@ -180,6 +190,17 @@ const struct session_state *session_state(const struct session *s);
  */
 int session_progress_line(const struct session *s, char *buf, size_t size);
 
+/*
+ * The line esptool 5.x prints before the latest block, its progress bar:
+ * "Writing at 0x00010000 [=>      ...]   8.0% 16384/204800 bytes..." (bar of
+ * 30, percent of bytes sent before the block). For a compressed region the
+ * total is num_blocks x block_size until the last block shows the exact
+ * compressed size. Same return as session_progress_line.
+ */
+int session_progress_line_v5(const struct session *s, char *buf, size_t size);
+int session_format_progress_v5(char *buf, size_t size, uint32_t address, uint64_t sent,
+    uint64_t total);
+
 /* esptool's percent for a block: esp_progress_percent() in esp.h. */
 /* Format esptool's progress line for address and percent; returns snprintf's result. */
 int session_format_progress(char *buf, size_t size, uint32_t address, int percent);
@@ -191,6 +212,22 @@ const char *session_anomaly_name(enum session_anomaly a);	/* "orphan-response", 
 const char *session_chip_by_magic(uint32_t magic);
 /* Chip name for GET_SECURITY_INFO's chip id (esptool's IMAGE_CHIP_ID), or NULL. */
 const char *session_chip_by_id(uint32_t chip_id);
+
+/* The flasher stub a client uploaded. */
+enum session_stub {
+	SESSION_STUB_NONE,	/* none seen (ROM loader, or a stub already running) */
+	SESSION_STUB_LEGACY,	/* esptool's legacy stub ("v1"; esptool <= 5.2, --stub-version 1) */
+	SESSION_STUB_FLASHER,	/* esp-flasher-stub ("v2"; esptool >= 5.3, esptool-js >= 0.6) */
+};
+/*
+ * Which stub an uploaded image is, from its text segment (the one holding the
+ * entry point): esp-flasher-stub's text is over 5 KiB with the entry at least
+ * 0xD00 into it (0xE92..0x1524 in the released images), the legacy stub's entry
+ * at most 0xC94 in; on the ESP8266 (text in IRAM at 0x4010xxxx) the legacy text
+ * is about 8 KiB and esp-flasher-stub's over 10 KiB. Pure.
+ */
+enum session_stub session_stub_kind(uint32_t text_start, uint32_t text_len, uint32_t entry);
+const char *session_stub_name(enum session_stub k);	/* "legacy", "esp-flasher-stub", "none" */
 
 #define SESSION_MAGIC_REG	0x40001000	/* esptool's CHIP_DETECT_MAGIC_REG_ADDR */
 

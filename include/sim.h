@@ -19,15 +19,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The chips, in the order of the table in chips.c. */
 enum sim_chip {
+	SIM_CHIP_ESP8266,
 	SIM_CHIP_ESP32,
+	SIM_CHIP_ESP32S2,
 	SIM_CHIP_ESP32S3,
 	SIM_CHIP_ESP32C3,
+	SIM_CHIP_ESP32C6,
+	SIM_CHIP_COUNT
 };
 
 enum sim_transport {
 	SIM_TRANSPORT_UART,	/* a USB-UART bridge with the two-transistor reset circuit */
-	SIM_TRANSPORT_USB_JTAG,	/* the chip's own USB-Serial/JTAG (S3, C3) */
+	SIM_TRANSPORT_USB_JTAG,	/* the chip's own USB-Serial/JTAG (S3, C3, C6) */
+	SIM_TRANSPORT_USB_OTG,	/* the ROM's USB-OTG CDC-ACM (S2): re-enumerates on every reset */
 };
 
 enum sim_boot {
@@ -47,8 +53,8 @@ enum sim_state {
 /* Events for the wrapper (reported through sim_config.event_cb). */
 enum sim_event {
 	/*
-	 * The chip reset while attached over USB-Serial/JTAG (the RTC watchdog
-	 * fired): the USB device goes away. The wrapper freezes the port,
+	 * The chip reset while attached over USB (USB-Serial/JTAG: the RTC
+	 * watchdog fired; USB-OTG: any reset): the USB device goes away. The wrapper freezes the port,
 	 * hangs it up, and once the host side is back calls
 	 * sim_device_usb_attach(). Input is dropped until then.
 	 */
@@ -146,7 +152,19 @@ const char *sim_chip_name(enum sim_chip chip);
 const char *sim_chip_label(enum sim_chip chip);
 /* Nonzero when the chip has a USB-Serial/JTAG peripheral. */
 int sim_chip_has_usb_jtag(enum sim_chip chip);
+/* Nonzero when the chip's ROM talks CDC-ACM over USB-OTG. */
+int sim_chip_has_usb_otg(enum sim_chip chip);
+/* "esp8266, esp32, ..." for help texts and errors. */
+const char *sim_chip_names(void);
 const char *sim_state_name(enum sim_state st);
+
+/*
+ * What a UART receiving at rx_baud reads of bytes sent at tx_baud (8N1;
+ * a framing error reads as 0x00): the ESP8266's 74880-baud boot text as a
+ * host at 115200 sees it. Pure. Returns the bytes written to out.
+ */
+size_t sim_uart_resample(const uint8_t *in, size_t n, uint32_t tx_baud, uint32_t rx_baud,
+    uint8_t *out, size_t outmax);
 
 /*
  * MD5 as the loader and stub report it (RFC 1321). Pure; used by the device

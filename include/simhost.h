@@ -56,12 +56,11 @@ void simhost_config_init(struct simhost_config *c, enum sim_chip chip);
 /*
  * Parse "esp32s3[,transport=usb-jtag][,boot=spi][,flash=FILE][,flash-size=4MB]
  * [,baud=N][,pace][,wdt-timeout=DUR][,no-wdt][,vanish-after=DUR]
- * [,reenumerate-after=DUR][,verbose]" (the part after "sim:") into c.
+ * [,reenumerate-after=DUR][,verbose]" (the part after "sim:") into c;
+ * DUR as units.h's parse_duration reads it.
  * 0, or -1 with a message naming the bad key in err.
  */
 int simhost_parse_spec(const char *spec, struct simhost_config *c, char *err, size_t errlen);
-/* "10s", "500ms", "1.5", "2m" -> ns: 0 or -1. XXX: the core's duration grammar replaces this. */
-int simhost_parse_duration(const char *s, uint64_t *out);
 
 /*
  * A device powered on now, on loop l. Returns NULL with a message in err

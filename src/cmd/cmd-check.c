@@ -2,7 +2,7 @@
  * cmd-check.c — `sliptap check FILE...`: validate scenario files without
  * running them. Prints "FILE: ok (N rules)" per good file and every
  * "file:line: message" of a bad one; exits 1 if any file is bad, 2 when
- * --front rejects a rule its front cannot perform.
+ * --front/--device reject a rule their endpoints cannot perform.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -135,17 +135,39 @@ check_tool(char *tool, const char **client, const char **version)
 	return 0;
 }
 
-/* --front NAME into its capability bits; -1 when unknown. */
+/*
+ * What each proxy front and device kind can do (CAP_* of caps.h), for
+ * --front and --device. The io layer's endpoint ops tables and the proxy's
+ * host side declare the same masks; keep these in step with them.
+ */
+static const struct {
+	const char	*name;
+	unsigned	 caps;
+} check_fronts[] = {
+	{ "pty", CAP_FREEZE_WRITES | CAP_SET_BAUD | CAP_VANISH | CAP_EXCLUSIVE },
+	{ "rfc2217", CAP_FREEZE_WRITES | CAP_LINES | CAP_SET_BAUD | CAP_VANISH },
+}, check_devices[] = {
+	{ "serial", CAP_LINES | CAP_SET_BAUD | CAP_VANISH | CAP_EXCLUSIVE },
+	{ "tcp", CAP_VANISH },
+	{ "rfc2217", CAP_LINES | CAP_SET_BAUD | CAP_VANISH },
+	{ "sim", CAP_LINES | CAP_SET_BAUD | CAP_VANISH | CAP_EXCLUSIVE },
+};
+
+/* NAME's capability bits from one of the tables above; -1 when unknown. */
 static int
-check_front_caps(const char *name, unsigned *caps)
+check_caps(const char *name, int device, unsigned *caps)
 {
-	if (strcmp(name, "pty") == 0)
-		*caps = ENDPOINT_CAPS_FRONT_PTY;
-	else if (strcmp(name, "rfc2217") == 0)
-		*caps = ENDPOINT_CAPS_FRONT_RFC2217;
-	else
-		return -1;
-	return 0;
+	size_t i, n = device ? nitems(check_devices) : nitems(check_fronts);
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(name, device ? check_devices[i].name : check_fronts[i].name) == 0) {
+			*caps = device ? check_devices[i].caps : check_fronts[i].caps;
+			return 0;
+		}
+	}
+	fprintf(stderr, "sliptap check: unknown %s \"%s\" (%s)\n", device ? "device" : "front",
+	    name, device ? "serial, tcp, rfc2217 or sim" : "pty or rfc2217");
+	return -1;
 }
 
 static int
@@ -157,13 +179,14 @@ cmd_check_exec(int argc, char **argv)
 		{ "env", no_argument, NULL, 'e' },
 		{ "tool", required_argument, NULL, 't' },
 		{ "front", required_argument, NULL, 'f' },
+		{ "device", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct scenario sc;
 	char err[8192];
 	char *tool = NULL;
-	const char *client = NULL, *version = NULL, *front = NULL;
-	unsigned front_caps = ENDPOINT_CAPS_ALL;
+	const char *client = NULL, *version = NULL, *front = NULL, *device = NULL;
+	unsigned front_caps = CAP_ALL, device_caps = CAP_ALL;
 	int ch, i, rc, quiet = 0, verbose = 0, env = 0, bad = 0, refused = 0;
 
 	optind = 1;
@@ -177,6 +200,9 @@ cmd_check_exec(int argc, char **argv)
 			break;
 		case 'f':
 			front = optarg;
+			break;
+		case 'd':
+			device = optarg;
 			break;
 		case 'q':
 			quiet = 1;
@@ -199,18 +225,17 @@ cmd_check_exec(int argc, char **argv)
 	}
 	if (tool != NULL && (rc = check_tool(tool, &client, &version)) != 0)
 		return rc;
-	if (front != NULL && check_front_caps(front, &front_caps) != 0) {
-		fprintf(stderr, "sliptap check: unknown front \"%s\" (pty or rfc2217)\n", front);
+	if ((front != NULL && check_caps(front, 0, &front_caps) != 0) ||
+	    (device != NULL && check_caps(device, 1, &device_caps) != 0))
 		return cmd_usage_error(&cmd_check_entry);
-	}
 	for (i = 0; i < argc; i++) {
 		if (scenario_parse_file(argv[i], &sc, err, sizeof(err)) != 0) {
 			fputs(err, stderr);
 			bad++;
 			continue;
 		}
-		if (front != NULL &&
-		    scenario_check_front(&sc, front_caps, ENDPOINT_CAPS_ALL, err, sizeof(err)) != 0) {
+		if ((front != NULL || device != NULL) &&
+		    scenario_check_front(&sc, front_caps, device_caps, err, sizeof(err)) != 0) {
 			fputs(err, stderr);
 			refused++;
 			scenario_free(&sc);
@@ -232,7 +257,7 @@ cmd_check_exec(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_check_entry = {
-	"check", "[-qv] [-e [-t TOOL[:VERSION]]] [--front pty|rfc2217] FILE...",
+	"check", "[-qv] [-e [-t TOOL[:VERSION]]] [--front pty|rfc2217] [--device KIND] FILE...",
 	"validate scenario files without running them",
 	"Parses each scenario file strictly (see sliptap-scenario(5)): unknown\n"
 	"sections and keys, durations without a unit, percentages outside 0..100,\n"
@@ -251,11 +276,15 @@ const struct cmd_entry cmd_check_entry = {
 	"                  esptool-js; py and js for short): [expect] with its\n"
 	"                  [expect TOOL] sections applied; an unknown tool is an error\n"
 	"      --front pty|rfc2217\n"
-	"                  also reject rules whose action that proxy front cannot\n"
-	"                  perform (\"file:line: rule NAME: why\"), as the proxy does\n"
-	"                  at start\n"
+	"      --device serial|tcp|rfc2217|sim\n"
+	"                  also reject rules whose action that proxy front or device\n"
+	"                  cannot perform (\"file:line: rule NAME: why\"), as the proxy\n"
+	"                  does at start: freeze-host-writes needs a front that can\n"
+	"                  block the tool's writes, disconnect one that can vanish,\n"
+	"                  reset a device with DTR/RTS (not tcp), ignore-baud-change\n"
+	"                  one with a baud rate (not tcp); unnamed: anything goes\n"
 	"\n"
 	"Exit status: 0 when every file is valid, 1 when any is not, 2 on usage errors\n"
-	"and when --front rejects a rule.\n",
+	"and when --front or --device rejects a rule.\n",
 	cmd_check_exec
 };

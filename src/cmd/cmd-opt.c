@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "cmd-opt.h"
-#include "simhost.h"
 #include "tcp.h"
+#include "units.h"
 #include "util.h"
 
 #define CMD_OPT_BAUD_MIN	300
@@ -61,9 +61,11 @@ cmd_opt_addr(const char *cmd, const char *opt, const char *arg)
 int
 cmd_opt_duration(const char *cmd, const char *opt, const char *arg, uint64_t *ns)
 {
-	if (simhost_parse_duration(arg, ns) == -1) {
-		fprintf(stderr, "sliptap %s: --%s %s: want a duration (e.g. 9s, 500ms, 2m)\n",
-		    cmd, opt, arg);
+	const char *why = NULL;
+
+	if (parse_duration(arg, ns, &why) == -1) {
+		fprintf(stderr, "sliptap %s: --%s %s: %s (e.g. 9s, 500ms, 2min)\n", cmd, opt, arg,
+		    why != NULL ? why : "bad duration");
 		return -1;
 	}
 	return 0;

@@ -9,6 +9,7 @@
 
 #include "cmd-opt.h"
 #include "cmd.h"
+#include "reset.h"
 #include "simhost.h"
 #include "util.h"
 #include "../proxy/proxy.h"
@@ -67,6 +68,8 @@ static const char cmd_proxy_help[] =
 "  --pin OUT.ini          at exit, write the scenario with every probabilistic\n"
 "                         rule pinned to the positions where it fired (nth)\n"
 "  --json-events          print one JSON object per session event on stdout\n"
+"  --reset-table          print the reset sequences (NAME DTR RTS TIGHT DELAY_MS\n"
+"                         per step; -1 leaves a line) and exit\n"
 "  --quiet                no status line and no notices on stderr\n"
 "\n"
 "The pty survives the tool closing and reopening it. If the device vanishes, the\n"
@@ -91,6 +94,7 @@ static const struct option cmd_proxy_opts[] = {
 	{ "seed", required_argument, NULL, 'S' },
 	{ "pin", required_argument, NULL, 'P' },
 	{ "json-events", no_argument, NULL, 'j' },
+	{ "reset-table", no_argument, NULL, 'T' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -112,6 +116,24 @@ cmd_proxy_cmdline(int argc, char **argv)
 		strcat(s, argv[i]);
 	}
 	return s;
+}
+
+/* The one table of reset sequences (reset.h), for scripts and tests. */
+static void
+cmd_proxy_reset_table(void)
+{
+	static const enum reset_kind kinds[] = {
+		RESET_CLASSIC, RESET_UNIX_TIGHT, RESET_USB_JTAG, RESET_HARD,
+	};
+	const struct reset_step *st;
+	size_t i, j, n;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		st = reset_sequence(kinds[i], &n);
+		for (j = 0; j < n; j++)
+			printf("%s %d %d %d %u\n", reset_name(kinds[i]), st[j].dtr, st[j].rts,
+			    st[j].tight, st[j].delay_ms);
+	}
 }
 
 /* A DEVICE spec that can never work is a usage error (exit 2), not a run-time failure. */
@@ -140,7 +162,7 @@ cmd_proxy_exec(int argc, char **argv)
 	struct proxy_fault *pf = NULL;
 	char err[8192], *cmdline;
 	enum cmd_rfc2217_reset rm;
-	int ch, rc, reset_mode = -1;
+	int ch, rc, frc, reset_mode = -1;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&fcfg, 0, sizeof(fcfg));
@@ -194,6 +216,9 @@ cmd_proxy_exec(int argc, char **argv)
 		case 'h':
 			cmd_print_help(&cmd_proxy_entry);
 			return 0;
+		case 'T':
+			cmd_proxy_reset_table();
+			return 0;
 		default:
 			return cmd_usage_error(&cmd_proxy_entry);
 		}
@@ -240,18 +265,19 @@ cmd_proxy_exec(int argc, char **argv)
 		proxy_fault_attach(pf, p);
 	rc = proxy_run(p);
 	proxy_free(p);
-	if (pf != NULL && proxy_fault_finish(pf) != 0 && rc == 0)
-		rc = 1;
+	if (pf != NULL && (frc = proxy_fault_finish(pf)) != 0 && rc == 0)
+		rc = frc;	/* 1: --pin failed; 3: a rule never fired */
 	proxy_fault_free(pf);
 	free(cmdline);
 	return rc;
 }
 
 const struct cmd_entry cmd_proxy_entry = {
-	"proxy",
-	"[--link PATH] [--rfc2217 ADDR:PORT [--rfc2217-reset MODE]] [--baud N] [--reset MODE] [--pcap FILE] "
-	    "[--scenario FILE [--seed N] [--pin OUT.ini]] [--json-events] [--quiet] DEVICE",
-	"forward a flashing session byte-exact, decode, capture, inject faults",
-	cmd_proxy_help,
-	cmd_proxy_exec
+	.name = "proxy",
+	.usage = "[--link PATH] [--rfc2217 ADDR:PORT [--rfc2217-reset MODE]] [--baud N] [--reset MODE] [--pcap FILE] "
+	    "[--scenario FILE [--seed N] [--pin OUT.ini]] [--json-events] [--quiet] DEVICE | "
+	    "--reset-table",
+	.summary = "forward a flashing session byte-exact, decode, capture, inject faults",
+	.help = cmd_proxy_help,
+	.exec = cmd_proxy_exec,
 };

@@ -20,7 +20,8 @@ static const char cmd_sim_help[] =
 "Prints one line on stdout once the port is ready, logs to stderr, and runs until\n"
 "SIGINT or SIGTERM (the link is removed on exit).\n"
 "\n"
-"  --chip CHIP            esp32, esp32s3 or esp32c3 (required)\n"
+"  --chip CHIP            esp8266, esp32, esp32s2, esp32s3, esp32c3 or esp32c6\n"
+"                         (required)\n"
 "  --link PATH            make PATH a symlink to the pty (replaced atomically)\n"
 "  --rfc2217 ADDR:PORT    serve the device over RFC 2217 on TCP instead of a\n"
 "                         pty (ADDR defaults to 127.0.0.1; port 0 picks a free\n"
@@ -57,7 +58,7 @@ static const char cmd_sim_help[] =
 "  --log FILE             log to FILE instead of stderr\n"
 "  --verbose              log every command and response\n"
 "\n"
-"DUR is a number with an optional unit: ms, s (default), m or min.\n"
+"DUR is a number and a unit: us, ms, s or min (m is min), e.g. 9s, 500ms.\n"
 "A pty has no DTR/RTS: run esptool with --before no_reset --after no_reset.\n"
 "Over --rfc2217 (esptool --port rfc2217://HOST:PORT) DTR/RTS work as on a\n"
 "dev board: EN and IO0 follow the classic and USB-Serial/JTAG reset sequences,\n"
@@ -96,8 +97,8 @@ cmd_sim_opt(int ch, struct simserve_config *c, int *chip, int *no_wdt, int *mode
 	switch (ch) {
 	case 'c':
 		if ((*chip = sim_chip_by_name(optarg)) < 0) {
-			fprintf(stderr, "sliptap sim: unknown chip \"%s\" "
-			    "(esp32, esp32s3 or esp32c3)\n", optarg);
+			fprintf(stderr, "sliptap sim: unknown chip \"%s\" (%s)\n", optarg,
+			    sim_chip_names());
 			return 2;
 		}
 		return 0;
@@ -184,8 +185,8 @@ cmd_sim_exec(int argc, char **argv)
 	}
 	if (optind != argc || chip < 0) {
 		if (chip < 0)
-			fprintf(stderr, "sliptap sim: --chip is required (esp32, esp32s3 "
-			    "or esp32c3)\n");
+			fprintf(stderr, "sliptap sim: --chip is required (%s)\n",
+			    sim_chip_names());
 		return cmd_usage_error(&cmd_sim_entry);
 	}
 	if (mode != -1 && c.rfc2217 == NULL) {
@@ -231,13 +232,13 @@ cmd_sim_exec(int argc, char **argv)
 }
 
 const struct cmd_entry cmd_sim_entry = {
-	"sim",
-	"--chip CHIP [--link PATH | --rfc2217 ADDR:PORT [--rfc2217-reset auto|esp|direct]] "
-	"[--flash FILE] [--flash-size SIZE] "
-	"[--transport uart|usb-jtag] [--boot download|spi] [--baud N] [--pace] "
-	"[--wdt-timeout DUR] [--no-wdt] [--vanish-after DUR] [--reenumerate-after DUR] "
-	"[--log FILE] [--verbose]",
-	"simulate an ESP device on a pty (or RFC 2217) for esptool / esptool-js",
-	cmd_sim_help,
-	cmd_sim_exec
+	.name = "sim",
+	.usage = "--chip CHIP [--link PATH | --rfc2217 ADDR:PORT [--rfc2217-reset auto|esp|direct]] "
+	    "[--flash FILE] [--flash-size SIZE] "
+	    "[--transport uart|usb-jtag] [--boot download|spi] [--baud N] [--pace] "
+	    "[--wdt-timeout DUR] [--no-wdt] [--vanish-after DUR] [--reenumerate-after DUR] "
+	    "[--log FILE] [--verbose]",
+	.summary = "simulate an ESP device on a pty (or RFC 2217) for esptool / esptool-js",
+	.help = cmd_sim_help,
+	.exec = cmd_sim_exec,
 };

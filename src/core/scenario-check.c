@@ -214,17 +214,18 @@ scenario_check(struct scenario_parser *p)
 		scenario_check_rule(p, i);
 }
 
-const char *
-endpoint_cap_name(unsigned cap)
+/* What a capability lets an endpoint do, for messages. */
+static const char *
+scenario_cap_text(unsigned cap)
 {
 	switch (cap) {
-	case ENDPOINT_CAN_FREEZE_WRITES:
+	case CAP_FREEZE_WRITES:
 		return "make the tool's writes block";
-	case ENDPOINT_HAS_LINES:
+	case CAP_LINES:
 		return "drive DTR/RTS";
-	case ENDPOINT_CAN_SET_BAUD:
+	case CAP_SET_BAUD:
 		return "set the baud rate";
-	case ENDPOINT_CAN_VANISH:
+	case CAP_VANISH:
 		return "hang up and come back";
 	}
 	return "?";
@@ -241,7 +242,7 @@ scenario_front_error(const struct scenario *sc, const struct scenario_rule *r, c
 		return;
 	n = snprintf(err + *pos, errlen - *pos, "%s:%d: rule %s: %s needs a %s that can %s"
 	    " (this %s cannot)\n", sc->file != NULL ? sc->file : "scenario", r->line, r->name, what,
-	    side, endpoint_cap_name(cap), side);
+	    side, scenario_cap_text(cap), side);
 	if (n < 0 || (size_t)n >= errlen - *pos)
 		*pos = errlen - 1;
 	else
@@ -264,24 +265,24 @@ scenario_check_front(const struct scenario *sc, unsigned front_caps, unsigned de
 	for (i = 0; i < sc->nrules; i++) {
 		r = &sc->rules[i];
 		act = scenario_action_name(r->action);
-		if (r->action == SCENARIO_ACT_FREEZE && !(front_caps & ENDPOINT_CAN_FREEZE_WRITES)) {
-			scenario_front_error(sc, r, act, "front", ENDPOINT_CAN_FREEZE_WRITES, err,
+		if (r->action == SCENARIO_ACT_FREEZE && !(front_caps & CAP_FREEZE_WRITES)) {
+			scenario_front_error(sc, r, act, "front", CAP_FREEZE_WRITES, err,
 			    errlen, &pos);
 			bad++;
 		}
 		if ((r->action == SCENARIO_ACT_DISCONNECT || (r->action == SCENARIO_ACT_FREEZE &&
-		    r->then == SCENARIO_THEN_DISCONNECT)) && !(front_caps & ENDPOINT_CAN_VANISH)) {
+		    r->then == SCENARIO_THEN_DISCONNECT)) && !(front_caps & CAP_VANISH)) {
 			scenario_front_error(sc, r, r->action == SCENARIO_ACT_FREEZE ?
-			    "freeze-host-writes then = disconnect" : act, "front", ENDPOINT_CAN_VANISH,
+			    "freeze-host-writes then = disconnect" : act, "front", CAP_VANISH,
 			    err, errlen, &pos);
 			bad++;
 		}
-		if (r->action == SCENARIO_ACT_RESET && !(device_caps & ENDPOINT_HAS_LINES)) {
-			scenario_front_error(sc, r, act, "device", ENDPOINT_HAS_LINES, err, errlen, &pos);
+		if (r->action == SCENARIO_ACT_RESET && !(device_caps & CAP_LINES)) {
+			scenario_front_error(sc, r, act, "device", CAP_LINES, err, errlen, &pos);
 			bad++;
 		}
-		if (r->action == SCENARIO_ACT_IGNORE_BAUD && !(device_caps & ENDPOINT_CAN_SET_BAUD)) {
-			scenario_front_error(sc, r, act, "device", ENDPOINT_CAN_SET_BAUD, err, errlen,
+		if (r->action == SCENARIO_ACT_IGNORE_BAUD && !(device_caps & CAP_SET_BAUD)) {
+			scenario_front_error(sc, r, act, "device", CAP_SET_BAUD, err, errlen,
 			    &pos);
 			bad++;
 		}

@@ -4,6 +4,7 @@
  * version, lookups and scenario_free(). The parser is scenario-read.c and
  * its neighbours (see scenario-int.h); the file read is src/io/scenario-file.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -229,6 +230,44 @@ scenario_outcome_by_name(const char *name)
 		if (strcmp(scenario_outcome_names[i], name) == 0)
 			return (enum scenario_outcome)i;
 	return SCENARIO_OUT_NONE;
+}
+
+/* Eight random bytes for word `w` of the stream `seed` (position-addressable splitmix64). */
+static uint64_t
+scenario_image_word(uint64_t seed, uint64_t w)
+{
+	uint64_t z = seed + (w + 1) * 0x9E3779B97F4A7C15ULL;
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+void
+scenario_image_fill(enum scenario_image im, uint64_t size, uint64_t seed, uint64_t pos,
+    uint8_t *out, size_t len)
+{
+	uint64_t i, text_from, line;
+	char buf[2 * SCENARIO_IMAGE_LINE];	/* a line; line numbers stay below 10^8 (64M / 64) */
+
+	text_from = im == SCENARIO_IMAGE_MIXED ? size / 2 : im == SCENARIO_IMAGE_TEXT ? 0 : size;
+	for (i = 0; i < len; i++) {
+		uint64_t at = pos + i;
+
+		if (im == SCENARIO_IMAGE_ZEROS || at >= size)
+			out[i] = at >= size ? 0xFF : 0x00;
+		else if (im == SCENARIO_IMAGE_ERASED)
+			out[i] = 0xFF;
+		else if (at < text_from)
+			out[i] = (uint8_t)(scenario_image_word(seed, at / 8) >> (8 * (at % 8)));
+		else {
+			line = (at - text_from) / SCENARIO_IMAGE_LINE;
+			snprintf(buf, sizeof(buf), "sliptap test image line %08llu %.*s\n",
+			    (unsigned long long)line, SCENARIO_IMAGE_LINE - 34,
+			    "................................................................");
+			out[i] = (uint8_t)buf[(at - text_from) % SCENARIO_IMAGE_LINE];
+		}
+	}
 }
 
 const char *

@@ -39,6 +39,7 @@
 #define SESSION_MAX_PENDING	16
 #define SESSION_NS		1000000000ULL
 #define SESSION_DEFAULT_TIMEOUT	(3 * SESSION_NS)	/* esptool DEFAULT_TIMEOUT */
+#define SESSION_MEM_SEGS	8
 #define SESSION_LINE_MAX	160
 
 struct session_cmd {
@@ -72,14 +73,41 @@ struct session {
 	int		 zs_end;
 	uint8_t		 zout[16384];
 
-	/* RAM upload. */
+	/* RAM upload: the segments, to tell which stub it is at MEM_END. */
 	int		 mem_active;
 	uint32_t	 mem_next_seq;
+	uint32_t	 mem_seg_addr[SESSION_MEM_SEGS], mem_seg_len[SESSION_MEM_SEGS];
+	unsigned	 mem_nseg;
+	enum session_stub uploaded;	/* what the last MEM_END with an entry started */
+
+	/* ROM "unsupported command" replies (01 05) still to come, and their op. */
+	unsigned	 unsup_left;
+	uint8_t		 unsup_op;
 
 	char		 line[SESSION_LINE_MAX];
 	size_t		 line_len;
 	char		 text[320];
 };
+
+/*
+ * A ROM reply with status 01 05 (invalid message) whose op is not the
+ * pending command's: the ESP32 ROM answers an op it does not know by
+ * resending the previous reply's header, as many times as that went out
+ * (8 after SYNC). It answers the latest pending command.
+ */
+static int
+session_unsupported_reply(struct session *s, const struct esp_packet *p)
+{
+	int slen;
+	uint8_t st, err;
+
+	if (s->st.stub)
+		return 0;
+	slen = s->st.status_len != 0 ? s->st.status_len : (p->data_len >= 4 ? 4 : 2);
+	if (p->data_len != (size_t)slen || esp_response_status(p, slen, &st, &err) != 0)
+		return 0;
+	return st == 1 && err == ESP_ROM_INVALID_MESSAGE;
+}
 
 /* Chip magic values (READ_REG 0x40001000), from esptool 3.3.2 / 4.5.1 / 4.9.1 targets. */
 static const struct {
@@ -125,6 +153,32 @@ static const struct {
 	{ 25, "ESP32-H21" },
 	{ 28, "ESP32-H4" },
 };
+
+enum session_stub
+session_stub_kind(uint32_t text_start, uint32_t text_len, uint32_t entry)
+{
+	uint32_t entry_off = entry - text_start;
+
+	if (text_start >= 0x40100000 && text_start < 0x40110000)	/* ESP8266 IRAM */
+		return text_len >= 10 * 1024 ? SESSION_STUB_FLASHER : SESSION_STUB_LEGACY;
+	if (entry >= text_start && entry_off >= 0xD00 && text_len >= 5 * 1024)
+		return SESSION_STUB_FLASHER;
+	return SESSION_STUB_LEGACY;
+}
+
+const char *
+session_stub_name(enum session_stub k)
+{
+	switch (k) {
+	case SESSION_STUB_LEGACY:
+		return "legacy";
+	case SESSION_STUB_FLASHER:
+		return "esp-flasher-stub";
+	case SESSION_STUB_NONE:
+		break;
+	}
+	return "none";
+}
 
 const char *
 session_chip_by_magic(uint32_t magic)
@@ -234,6 +288,23 @@ int
 session_format_progress(char *buf, size_t size, uint32_t address, int percent)
 {
 	return snprintf(buf, size, "Writing at 0x%08x... (%d %%)", address, percent);
+}
+
+int
+session_format_progress_v5(char *buf, size_t size, uint32_t address, uint64_t sent,
+    uint64_t total)
+{
+	char bar[31];
+	unsigned filled = total ? (unsigned)(30 * sent / total) : 0, i;
+
+	if (filled > 30)
+		filled = 30;
+	for (i = 0; i < 30; i++)
+		bar[i] = filled == 30 ? '=' : i + 1 < filled ? '=' : i + 1 == filled ? '>' : ' ';
+	bar[30] = '\0';
+	return snprintf(buf, size, "Writing at 0x%08x [%s] %5.1f%% %llu/%llu bytes...", address,
+	    bar, total ? 100.0 * (double)sent / (double)total : 0.0, (unsigned long long)sent,
+	    (unsigned long long)total);
 }
 
 static const char *
@@ -412,6 +483,19 @@ session_progress_line(const struct session *s, char *buf, size_t size)
 	return session_format_progress(buf, size, s->st.region.address, s->st.region.percent);
 }
 
+int
+session_progress_line_v5(const struct session *s, char *buf, size_t size)
+{
+	const struct session_region *r = &s->st.region;
+
+	if (!s->progress_valid) {
+		if (size > 0)
+			buf[0] = '\0';
+		return -1;
+	}
+	return session_format_progress_v5(buf, size, r->address, r->bytes_before, r->bytes_total);
+}
+
 /* ---- pending commands ------------------------------------------------ */
 
 static void
@@ -475,6 +559,10 @@ session_chip_reset(struct session *s)
 	s->st.stub = 0;
 	s->st.reading = 0;
 	s->mem_active = 0;
+	s->mem_nseg = 0;
+	s->uploaded = SESSION_STUB_NONE;
+	s->st.stub_kind = SESSION_STUB_NONE;
+	s->unsup_left = 0;
 	s->st.status_len = s->st.chip == NULL ? 0 :
 	    strcmp(s->st.chip, "ESP8266") == 0 ? 2 : 4;
 	s->st.region.active = 0;
@@ -635,6 +723,15 @@ session_data_block(struct session *s, const struct esp_packet *p,
 	}
 	r->seq = h->seq;
 	r->blocks_sent++;
+	/* esptool 5.x: bytes sent before this block, of the image's (compressed) size */
+	r->bytes_before = r->bytes_sent;
+	if (!r->compressed)
+		r->bytes_total = r->erase_size;
+	else if (h->seq + 1 == r->num_blocks) {
+		r->bytes_total = (uint64_t)h->seq * r->block_size + h->payload_len;
+		r->total_exact = 1;
+	} else if (!r->total_exact)
+		r->bytes_total = (uint64_t)r->num_blocks * r->block_size;
 	r->bytes_sent += h->payload_len;
 	r->percent = esp_progress_percent(h->seq, r->num_blocks);	/* num_blocks > 0 here */
 	s->next_seq = h->seq + 1;
@@ -645,8 +742,27 @@ session_data_block(struct session *s, const struct esp_packet *p,
 	ev.seq = h->seq;
 	ev.percent = r->percent;
 	ev.address = r->address;
+	ev.bytes_sent = r->bytes_before;
+	ev.bytes_total = r->bytes_total;
 	ev.region = r;
 	session_emit(s, &ev);
+}
+
+/* MEM_END with an entry from the ROM: the upload is a stub; which one, from its text. */
+static void
+session_mem_end(struct session *s, uint32_t entry, uint64_t now)
+{
+	unsigned i, text = 0;
+
+	for (i = 0; i < s->mem_nseg; i++)
+		if (entry >= s->mem_seg_addr[i] && entry - s->mem_seg_addr[i] < s->mem_seg_len[i])
+			text = i;
+	s->uploaded = s->mem_nseg == 0 ? SESSION_STUB_NONE :
+	    session_stub_kind(s->mem_seg_addr[text], s->mem_seg_len[text], entry);
+	session_note(s, SESSION_FROM_HOST, now, "MEM_END: jump to 0x%08x (%s, %u-byte text at 0x%08x)",
+	    entry, s->uploaded == SESSION_STUB_NONE ? "no upload seen" :
+	    session_stub_name(s->uploaded), s->mem_nseg ? s->mem_seg_len[text] : 0,
+	    s->mem_nseg ? s->mem_seg_addr[text] : 0);
 }
 
 static void
@@ -728,10 +844,15 @@ session_command(struct session *s, const struct esp_packet *p, uint64_t now)
 	case ESP_OP_MEM_BEGIN:
 		s->mem_active = 1;
 		s->mem_next_seq = 0;
-		if (p->data_len >= 16)
+		if (p->data_len >= 16) {
 			session_note(s, SESSION_FROM_HOST, now,
 			    "RAM upload: %u bytes in %u blocks at 0x%08x", le32(p->data),
 			    le32(p->data + 4), le32(p->data + 12));
+			if (s->mem_nseg < SESSION_MEM_SEGS) {
+				s->mem_seg_len[s->mem_nseg] = le32(p->data);
+				s->mem_seg_addr[s->mem_nseg++] = le32(p->data + 12);
+			}
+		}
 		break;
 	case ESP_OP_MEM_DATA:
 		if (!c->has_seq)
@@ -744,9 +865,12 @@ session_command(struct session *s, const struct esp_packet *p, uint64_t now)
 		break;
 	case ESP_OP_MEM_END:
 		s->mem_active = 0;
-		if (p->data_len >= 8)
+		if (p->data_len >= 8 && le32(p->data) == 0 && !s->st.stub)
+			session_mem_end(s, le32(p->data + 4), now);
+		else if (p->data_len >= 8)
 			session_note(s, SESSION_FROM_HOST, now, "MEM_END: %s 0x%08x",
 			    le32(p->data) ? "no entry" : "jump to", le32(p->data + 4));
+		s->mem_nseg = 0;
 		break;
 	case ESP_OP_READ_REG:
 		if (p->data_len >= 4)
@@ -864,6 +988,36 @@ session_response(struct session *s, const struct esp_packet *p, uint64_t now)
 			found = (int)i;
 			break;
 		}
+	if (s->unsup_left > 0 && p->op == s->unsup_op && session_unsupported_reply(s, p)) {
+		s->unsup_left--;	/* another copy of an "unsupported" reply */
+		return;
+	}
+	if (found < 0 && s->npend > 0 && session_unsupported_reply(s, p)) {
+		/* The ROM's answer to an op it does not know: the previous reply's header, 01 05. */
+		found = (int)s->npend - 1;
+		s->unsup_op = p->op;
+		s->unsup_left = p->op == ESP_OP_SYNC ? 7 : 0;
+		session_note(s, SESSION_FROM_DEVICE, now, "%s: unsupported by the ROM "
+		    "(it resent the %s reply's header with 01 05)",
+		    session_opname(s->pend[found].op), session_opname(p->op));
+		c = s->pend[found];
+		session_drop_pending(s, (unsigned)found + 1);
+		session_init_event(s, &ev, SESSION_EV_COMMAND_DONE, SESSION_FROM_DEVICE, now);
+		ev.op = c.op;
+		ev.status = 1;
+		ev.error = ESP_ROM_INVALID_MESSAGE;
+		ev.value = p->value;
+		ev.seq = c.seq;
+		ev.latency_ns = now >= c.ts ? now - c.ts : 0;
+		session_emit(s, &ev);
+		if (c.op != ESP_OP_GET_SECURITY_INFO && c.op != ESP_OP_SYNC) {
+			s->st.error = 1;
+			session_anomaly(s, SESSION_FROM_DEVICE, now, SESSION_AN_ERROR_STATUS, c.op,
+			    c.seq, "%s failed: unsupported by the ROM (01 05)",
+			    session_opname(c.op));
+		}
+		return;
+	}
 	if (found < 0) {
 		if (p->op == ESP_OP_SYNC && s->sync_cmds > 0) {
 			/* The ROM answers each SYNC about 8 times. */
@@ -1053,9 +1207,15 @@ session_frame(struct session *s, enum session_dir dir, const uint8_t *body, size
 		s->st.stub = 1;
 		s->st.status_len = 2;
 		s->mem_active = 0;
-		session_text(s, "stub running (OHAI)");
+		s->st.stub_kind = s->uploaded;
+		if (s->uploaded != SESSION_STUB_NONE)
+			session_text(s, "stub running (OHAI): %s", session_stub_name(s->uploaded));
+		else
+			session_text(s, "stub running (OHAI)");
 		session_init_event(s, &ev, SESSION_EV_STUB_START, dir, now);
 		session_emit(s, &ev);
+		if (s->uploaded != SESSION_STUB_NONE)
+			session_note(s, dir, now, "flasher stub: %s", session_stub_name(s->uploaded));
 		session_set_phase(s, SESSION_PHASE_STUB_RUNNING, dir, now, "OHAI");
 		return;
 	}

@@ -35,6 +35,8 @@ struct capture {
 	uint64_t	 sent_off[3];
 	uint64_t	 deliv_off[3];
 	uint32_t	 last_sent[3];
+	uint32_t	 next_ref;	/* capture_set_ref, CAPTURE_REF_NONE = none */
+	uint64_t	 last_ts;
 	char		*errmsg;
 	uint8_t		 buf[CAPTURE_SNAPLEN];
 };
@@ -101,7 +103,9 @@ capture_event_name(unsigned code)
 	static const char *const names[] = {
 		NULL, "START", "END", "PORT_OPEN", "PORT_CLOSE", "HANGUP",
 		"BAUD", "LINES", "RESET", "FAULT", "SESSION", "NOT_TRIGGERED",
-		"NOTE", "ERROR", "VERDICT",
+		"NOTE", "ERROR", "VERDICT", "DISCARDED",
+		"DEVICE_WRITE_BLOCKED", "DEVICE_WRITE_UNBLOCKED",
+		"HOST_WRITE_BLOCKED", "HOST_WRITE_UNBLOCKED",
 	};
 
 	if (code < nitems(names))
@@ -387,6 +391,7 @@ capture_open(const char *path, char *err, size_t errlen)
 	c->flush_each = 1;
 	for (i = 0; i < 3; i++)
 		c->last_sent[i] = CAPTURE_REF_NONE;
+	c->next_ref = CAPTURE_REF_NONE;
 	c->pcap = pcap_open_dead_with_tstamp_precision(CAPTURE_LINKTYPE, CAPTURE_SNAPLEN,
 	    PCAP_TSTAMP_PRECISION_NANO);
 	if (c->pcap == NULL) {
@@ -412,6 +417,12 @@ void
 capture_set_flush(struct capture *c, int every_record)
 {
 	c->flush_each = every_record;
+}
+
+void
+capture_set_ref(struct capture *c, uint32_t ref)
+{
+	c->next_ref = ref;
 }
 
 uint32_t
@@ -458,19 +469,21 @@ capture_put_header(struct capture *c, unsigned type, int dir, unsigned flags,
 	uint32_t ref = CAPTURE_REF_NONE;
 	uint64_t off = 0;
 	int bytes_rec = type != CAPTURE_T_EVENT;
+	uint32_t given = c->next_ref;
 
+	c->next_ref = CAPTURE_REF_NONE;
 	if (d != CAPTURE_DIR_NONE) {
 		if (!bytes_rec) {
 			/* An event on a stream: where it happened, and the record it concerns. */
 			off = c->sent_off[d];
-			ref = c->last_sent[d];
+			ref = given != CAPTURE_REF_NONE ? given : c->last_sent[d];
 		} else if (flags & CAPTURE_F_ANNOTATION) {
 			off = stage == CAPTURE_STAGE_DELIVERED ? c->deliv_off[d] : c->sent_off[d];
 		} else if (stage == CAPTURE_STAGE_DELIVERED) {
 			off = c->deliv_off[d];
 			c->deliv_off[d] += stream_len;
 			if ((flags & CAPTURE_F_INJECTED) == 0)
-				ref = c->last_sent[d];
+				ref = given != CAPTURE_REF_NONE ? given : c->last_sent[d];
 		} else {
 			off = c->sent_off[d];
 			c->sent_off[d] += stream_len;
@@ -499,6 +512,9 @@ capture_emit(struct capture *c, uint64_t ts_ns, size_t len)
 
 	if (c->dumper == NULL)
 		return -1;
+	if (ts_ns < c->last_ts)
+		ts_ns = c->last_ts;	/* records stay in time order */
+	c->last_ts = ts_ns;
 	memset(&ph, 0, sizeof(ph));
 	ph.ts.tv_sec = (time_t)(ts_ns / 1000000000u);
 	ph.ts.tv_usec = (suseconds_t)(ts_ns % 1000000000u);	/* ns: nano dumper */
@@ -647,6 +663,23 @@ capture_write_event(struct capture *c, uint64_t ts_ns, int dir, unsigned code,
 	if (n > 0)
 		memcpy(c->buf + CAPTURE_HDR_LEN + CAPTURE_EVENT_HDR_LEN, text, n);
 	return capture_emit(c, ts_ns, CAPTURE_HDR_LEN + CAPTURE_EVENT_HDR_LEN + n);
+}
+
+int
+capture_write_discarded(struct capture *c, uint64_t ts_ns, int dir, uint64_t bytes,
+    uint64_t recorded, uint32_t ref, const char *reason)
+{
+	struct capture_kv kv;
+	unsigned d = (dir >= 1 && dir <= 2) ? (unsigned)dir : 0;
+
+	capture_kv_init(&kv);
+	capture_kv_add(&kv, "bytes", "%llu", (unsigned long long)bytes);
+	capture_kv_add(&kv, "recorded", "%llu", (unsigned long long)recorded);
+	capture_kv_adds(&kv, "reason", reason);
+	if (d != 0)
+		c->deliv_off[d] -= recorded <= c->deliv_off[d] ? recorded : c->deliv_off[d];
+	c->next_ref = ref;
+	return capture_write_event(c, ts_ns, dir, CAPTURE_EV_DISCARDED, kv.buf);
 }
 
 int

@@ -92,11 +92,12 @@ endpoint_sim_setup(struct endpoint *ep, char *err, size_t errlen)
 	s->host = simhost_new(ep->loop, &s->cfg, err, errlen);
 	if (s->host == NULL)
 		return -1;
-	memset(&cbs, 0, sizeof(cbs));
-	cbs.out_cb = endpoint_sim_out;
-	cbs.room_cb = endpoint_sim_room;
-	cbs.usb_cb = endpoint_sim_usb;
-	cbs.arg = ep;
+	cbs = (struct simhost_cbs) {
+		.out_cb = endpoint_sim_out,
+		.room_cb = endpoint_sim_room,
+		.usb_cb = endpoint_sim_usb,
+		.arg = ep,
+	};
 	simhost_set_cbs(s->host, &cbs);
 	return 0;
 }

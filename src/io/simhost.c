@@ -8,7 +8,6 @@
  * own queue then holds the rest, as a UART's FIFO would.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include "loop.h"
 #include "simhost.h"
+#include "units.h"
 #include "util.h"
 
 #define SIMHOST_OBUF	8192
@@ -69,28 +69,6 @@ simhost_config_init(struct simhost_config *c, enum sim_chip chip)
 	c->reenum_ns = 1 * LOOP_SEC;
 }
 
-int
-simhost_parse_duration(const char *s, uint64_t *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || v < 0 || !isfinite(v) || v > 1e9)
-		return -1;
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		;
-	else if (strcmp(end, "ms") == 0)
-		v /= 1000;
-	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-		v *= 60;
-	else
-		return -1;
-	*out = (uint64_t)(v * (double)LOOP_SEC);
-	return 0;
-}
-
 /* One key[=value] of a sim: spec. */
 static int
 simhost_parse_key(struct simhost_config *c, char *kv, int *no_wdt, char *err, size_t errlen)
@@ -131,13 +109,13 @@ simhost_parse_key(struct simhost_config *c, char *kv, int *no_wdt, char *err, si
 		if (parse_u32(val, &c->sim.baud) < 0 || c->sim.baud < 300)
 			goto bad;
 	} else if (strcmp(kv, "wdt-timeout") == 0) {
-		if (simhost_parse_duration(val, &c->sim.wdt_timeout_ns) < 0)
+		if (parse_duration(val, &c->sim.wdt_timeout_ns, NULL) < 0)
 			goto bad;
 	} else if (strcmp(kv, "vanish-after") == 0) {
-		if (simhost_parse_duration(val, &c->vanish_ns) < 0)
+		if (parse_duration(val, &c->vanish_ns, NULL) < 0)
 			goto bad;
 	} else if (strcmp(kv, "reenumerate-after") == 0) {
-		if (simhost_parse_duration(val, &c->reenum_ns) < 0)
+		if (parse_duration(val, &c->reenum_ns, NULL) < 0)
 			goto bad;
 	} else {
 		snprintf(err, errlen, "sim: unknown key \"%s\" (transport, boot, flash, "
@@ -160,8 +138,8 @@ simhost_parse_spec(const char *spec, struct simhost_config *c, char *err, size_t
 	copy = xstrdup(spec);
 	tok = strtok_r(copy, ",", &save);
 	if (tok == NULL || (chip = sim_chip_by_name(tok)) < 0) {
-		snprintf(err, errlen, "sim: unknown chip \"%s\" (esp32, esp32s3 or esp32c3)",
-		    tok != NULL ? tok : "");
+		snprintf(err, errlen, "sim: unknown chip \"%s\" (%s)", tok != NULL ? tok : "",
+		    sim_chip_names());
 		goto out;
 	}
 	simhost_config_init(c, (enum sim_chip)chip);

@@ -13,6 +13,7 @@
 
 #include "loop.h"
 #include "pty.h"
+#include "reset-player.h"
 #include "reset.h"
 #include "rfc2217-server.h"
 #include "simserve.h"
@@ -37,9 +38,7 @@ struct simserve {
 	struct rfc2217_server *srv;
 	unsigned long	 clients;
 	int		 esp_download;		/* EspPortManager.is_download_mode */
-	const struct reset_step *rs;		/* a reset the server plays */
-	size_t		 rs_n, rs_i;
-	struct loop_timer *rs_timer;
+	struct reset_player *rs;		/* resets the esp server plays */
 	int		 release_after;		/* the client left during a reset */
 };
 
@@ -221,44 +220,32 @@ simserve_pty_up(struct simserve *s)
 
 	s->eio = loop_timer_new(s->loop, simserve_eio_cb, s);
 	s->mfd = loop_fd_add(s->loop, pty_master_fd(s->pty), POLLIN, simserve_pty_cb, s);
-	memset(&cbs, 0, sizeof(cbs));
-	cbs.out_cb = simserve_pty_out;
-	cbs.room_cb = simserve_pty_room;
-	cbs.usb_cb = simserve_pty_usb;
-	cbs.arg = s;
+	cbs = (struct simhost_cbs) {
+		.out_cb = simserve_pty_out,
+		.room_cb = simserve_pty_room,
+		.usb_cb = simserve_pty_usb,
+		.arg = s,
+	};
 	simhost_set_cbs(s->h, &cbs);
 }
 
 /* ---- RFC 2217 ------------------------------------------------------------- */
 
 static void
-simserve_rs_step(void *arg)
+simserve_rs_step(const struct reset_step *st, void *arg)
+{
+	simhost_set_lines(((struct simserve *)arg)->h, st->dtr, st->rts);
+}
+
+static void
+simserve_rs_done(void *arg)
 {
 	struct simserve *s = arg;
-	const struct reset_step *st;
 
-	while (s->rs != NULL && s->rs_i < s->rs_n) {
-		st = &s->rs[s->rs_i++];
-		simhost_set_lines(s->h, st->dtr, st->rts);
-		if (st->delay_ms > 0) {
-			loop_timer_after(s->rs_timer, (uint64_t)st->delay_ms * LOOP_MS);
-			return;
-		}
-	}
-	s->rs = NULL;
 	if (s->release_after) {
 		s->release_after = 0;
 		simhost_set_lines(s->h, 0, 0);
 	}
-}
-
-static void
-simserve_rs_play(struct simserve *s, enum reset_kind kind)
-{
-	s->rs = reset_sequence(kind, &s->rs_n);
-	s->rs_i = 0;
-	loop_timer_stop(s->rs_timer);
-	simserve_rs_step(s);
 }
 
 static void
@@ -280,11 +267,11 @@ simserve_net_lines(struct simserve *s, uint32_t v, const struct rfc2217_port *po
 		break;
 	case RESET_ESP_HARD_RESET:
 		simserve_logf(s, "RTS off: hard reset (EN low for 100 ms)");
-		simserve_rs_play(s, RESET_HARD);
+		reset_player_start(s->rs, RESET_HARD);
 		break;
 	case RESET_ESP_BOOTLOADER:
 		simserve_logf(s, "DTR on: reset into download mode (unix-tight sequence)");
-		simserve_rs_play(s, RESET_UNIX_TIGHT);
+		reset_player_start(s->rs, RESET_UNIX_TIGHT);
 		break;
 	case RESET_ESP_IGNORE:
 		break;	/* part of a sequence the server plays itself */
@@ -361,7 +348,7 @@ simserve_net_close(const char *why, void *arg)
 
 	simserve_logf(s, "client %lu gone (%s); DTR and RTS released", s->clients, why);
 	/* A closed port drops DTR and RTS (HUPCL): a held reset ends (after one in progress). */
-	if (s->rs != NULL)
+	if (reset_player_busy(s->rs))
 		s->release_after = 1;
 	else
 		simhost_set_lines(s->h, 0, 0);
@@ -425,14 +412,15 @@ simserve_net_listen(struct simserve *s)
 	struct rfc2217_server_cbs scbs;
 	char err[512];
 
-	memset(&scbs, 0, sizeof(scbs));
-	scbs.open_cb = simserve_net_open;
-	scbs.close_cb = simserve_net_close;
-	scbs.data_cb = simserve_net_data;
-	scbs.cmd_cb = simserve_net_cmd;
-	scbs.writable_cb = simserve_net_writable;
-	scbs.room_cb = simserve_net_room;
-	scbs.arg = s;
+	scbs = (struct rfc2217_server_cbs) {
+		.open_cb = simserve_net_open,
+		.close_cb = simserve_net_close,
+		.data_cb = simserve_net_data,
+		.cmd_cb = simserve_net_cmd,
+		.writable_cb = simserve_net_writable,
+		.room_cb = simserve_net_room,
+		.arg = s,
+	};
 	s->srv = rfc2217_server_listen(s->loop, s->cfg->rfc2217,
 	    s->cfg->host.sim.baud ? s->cfg->host.sim.baud : 115200, &scbs, err, sizeof(err));
 	if (s->srv == NULL) {
@@ -448,12 +436,13 @@ simserve_net_up(struct simserve *s)
 {
 	struct simhost_cbs cbs;
 
-	s->rs_timer = loop_timer_new(s->loop, simserve_rs_step, s);
-	memset(&cbs, 0, sizeof(cbs));
-	cbs.out_cb = simserve_net_out;
-	cbs.room_cb = simserve_net_room_back;
-	cbs.usb_cb = simserve_net_usb;
-	cbs.arg = s;
+	s->rs = reset_player_new(s->loop, simserve_rs_step, simserve_rs_done, s);
+	cbs = (struct simhost_cbs) {
+		.out_cb = simserve_net_out,
+		.room_cb = simserve_net_room_back,
+		.usb_cb = simserve_net_usb,
+		.arg = s,
+	};
 	simhost_set_cbs(s->h, &cbs);
 }
 
@@ -483,10 +472,11 @@ simserve_run(const struct simserve_config *c)
 	char err[512];
 	int rc = 1;
 
-	memset(&s, 0, sizeof(s));
-	s.cfg = c;
-	s.t0 = loop_now();
-	s.loop = loop_new();
+	s = (struct simserve) {
+		.cfg = c,
+		.t0 = loop_now(),
+		.loop = loop_new(),
+	};
 	hc.log_cb = simserve_log_cb;
 	hc.log_arg = &s;
 	loop_signal(s.loop, SIGINT, simserve_signal, &s);
@@ -531,7 +521,7 @@ out:
 	loop_fd_del(s.mfd);
 	pty_free(s.pty);
 	loop_timer_free(s.eio);
-	loop_timer_free(s.rs_timer);
+	reset_player_free(s.rs);
 	simhost_free(s.h);
 	loop_free(s.loop);
 	return rc;

@@ -17,11 +17,13 @@
 
 #include "endpoint.h"
 #include "proxy-int.h"
+#include "reset-player.h"
 #include "reset.h"
 #include "util.h"
 
 static void proxy_dev_retry_cb(void *arg);
-static void proxy_reset_step_cb(void *arg);
+static void proxy_reset_step_cb(const struct reset_step *st, void *arg);
+static void proxy_reset_done_cb(void *arg);
 
 static void
 proxy_dev_data_cb(const uint8_t *buf, size_t len, void *arg)
@@ -43,8 +45,7 @@ proxy_dev_gone_cb(const char *why, void *arg)
 	if (!p->dev.present)
 		return;
 	p->dev.present = 0;
-	loop_timer_stop(p->dev.rs_timer);
-	p->dev.rs = NULL;
+	reset_player_stop(p->dev.rs);
 	proxy_device_gone(p, why);
 	loop_timer_after(p->dev.retry, PROXY_RETRY_NS);
 }
@@ -69,18 +70,19 @@ proxy_dev_setup(struct proxy *p, char *err, size_t errlen)
 	struct proxy_dev *d = &p->dev;
 	struct endpoint_cbs cbs;
 
-	memset(&cbs, 0, sizeof(cbs));
-	cbs.data_cb = proxy_dev_data_cb;
-	cbs.writable_cb = proxy_dev_writable_cb;
-	cbs.gone_cb = proxy_dev_gone_cb;
-	cbs.note_cb = proxy_dev_note_cb;
-	cbs.arg = p;
+	cbs = (struct endpoint_cbs) {
+		.data_cb = proxy_dev_data_cb,
+		.writable_cb = proxy_dev_writable_cb,
+		.gone_cb = proxy_dev_gone_cb,
+		.note_cb = proxy_dev_note_cb,
+		.arg = p,
+	};
 	d->ep = endpoint_new(p->loop, p->cfg.device, d->baud, &cbs, err, errlen);
 	if (d->ep == NULL)
 		return -1;
 	snprintf(d->name, sizeof(d->name), "%s", endpoint_name(d->ep));
 	d->retry = loop_timer_new(p->loop, proxy_dev_retry_cb, p);
-	d->rs_timer = loop_timer_new(p->loop, proxy_reset_step_cb, p);
+	d->rs = reset_player_new(p->loop, proxy_reset_step_cb, proxy_reset_done_cb, p);
 	return 0;
 }
 
@@ -117,9 +119,10 @@ proxy_dev_free(struct proxy *p)
 	proxy_dev_close(p);
 	endpoint_free(p->dev.ep);
 	loop_timer_free(p->dev.retry);
-	loop_timer_free(p->dev.rs_timer);
+	reset_player_free(p->dev.rs);
 	p->dev.ep = NULL;
-	p->dev.retry = p->dev.rs_timer = NULL;
+	p->dev.retry = NULL;
+	p->dev.rs = NULL;
 }
 
 unsigned
@@ -153,7 +156,7 @@ ssize_t
 proxy_dev_write(struct proxy *p, const uint8_t *buf, size_t len)
 {
 	if (!p->dev.present)
-		return -2;
+		return PROXY_WRITE_GONE;
 	return endpoint_write(p->dev.ep, buf, len);	/* ENDPOINT_AGAIN / _GONE are -1 / -2 */
 }
 
@@ -185,33 +188,30 @@ proxy_dev_set_lines(struct proxy *p, int dtr, int rts, int tight, char *err, siz
 /* ---- Reset sequences (reset.h) --------------------------------------------- */
 
 static void
-proxy_reset_step_cb(void *arg)
+proxy_reset_step_cb(const struct reset_step *st, void *arg)
 {
 	struct proxy *p = arg;
 	struct proxy_dev *d = &p->dev;
-	const struct reset_step *st;
 	char err[256];
 	int rc = 0;
 
-	while (d->rs != NULL && d->rs_i < d->rs_n) {
-		st = &d->rs[d->rs_i++];
-		if (d->present)
-			rc = proxy_dev_set_lines(p, st->dtr, st->rts, st->tight, err, sizeof(err));
-		if (st->dtr != -1)
-			d->dtr = st->dtr;
-		if (st->rts != -1)
-			d->rts = st->rts;
-		proxy_eventf(p, CAPTURE_EV_LINES, CAPTURE_DIR_NONE,
-		    "side=device dtr=%d rts=%d from=reset%s", d->dtr, d->rts,
-		    rc == -1 ? " applied=0" : "");
-		if (st->delay_ms > 0) {
-			loop_timer_after(d->rs_timer, (uint64_t)st->delay_ms * LOOP_MS);
-			return;
-		}
-	}
-	d->rs = NULL;
-	if (d->rs_release) {
-		d->rs_release = 0;
+	if (d->present)
+		rc = proxy_dev_set_lines(p, st->dtr, st->rts, st->tight, err, sizeof(err));
+	if (st->dtr != -1)
+		d->dtr = st->dtr;
+	if (st->rts != -1)
+		d->rts = st->rts;
+	proxy_eventf(p, CAPTURE_EV_LINES, CAPTURE_DIR_NONE, "side=device dtr=%d rts=%d from=reset%s",
+	    d->dtr, d->rts, rc == -1 ? " applied=0" : "");
+}
+
+static void
+proxy_reset_done_cb(void *arg)
+{
+	struct proxy *p = arg;
+
+	if (p->dev.rs_release) {
+		p->dev.rs_release = 0;
 		proxy_set_device_lines(p, 0, 0, "close");
 	}
 }
@@ -221,7 +221,7 @@ proxy_dev_release_lines(struct proxy *p)
 {
 	struct proxy_dev *d = &p->dev;
 
-	if (d->rs != NULL)
+	if (reset_player_busy(d->rs))
 		d->rs_release = 1;
 	else if (d->dtr == 1 || d->rts == 1)
 		proxy_set_device_lines(p, 0, 0, "close");
@@ -238,28 +238,23 @@ proxy_reset_device(struct proxy *p, enum proxy_reset how)
 {
 	struct proxy_dev *d = &p->dev;
 	struct proxy_event ev;
-	const struct reset_step *seq;
-	size_t n;
 
-	/* enum proxy_reset names the same sequences as enum reset_kind. */
-	seq = reset_sequence(proxy_reset_kind(how), &n);
-	if (seq == NULL)
+	if (how == PROXY_RESET_NONE)
 		return;
-	d->rs = seq;
-	d->rs_n = n;
-	d->rs_i = 0;
-	d->rs_how = how;
-	loop_timer_stop(d->rs_timer);
+	reset_player_stop(d->rs);
 	proxy_eventf(p, CAPTURE_EV_RESET, CAPTURE_DIR_NONE, "how=%s", proxy_reset_name(how));
 	session_harness(p->session, how == PROXY_RESET_HARD ? SESSION_HARNESS_RESET :
 	    SESSION_HARNESS_BOOTLOADER, 0, loop_now());
-	memset(&ev, 0, sizeof(ev));
-	ev.type = PROXY_EV_RESET;
-	ev.now = loop_now();
-	ev.dtr = ev.rts = -1;
-	ev.how = proxy_reset_name(how);
+	ev = (struct proxy_event) {
+		.type = PROXY_EV_RESET,
+		.now = loop_now(),
+		.dtr = -1,
+		.rts = -1,
+		.how = proxy_reset_name(how),
+	};
 	proxy_emit(p, &ev);
-	proxy_reset_step_cb(p);
+	/* enum proxy_reset names the same sequences as enum reset_kind. */
+	reset_player_start(d->rs, proxy_reset_kind(how));
 }
 
 enum reset_kind

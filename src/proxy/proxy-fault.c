@@ -31,24 +31,24 @@
 #include "proxy.h"
 #include "proxy-fault.h"
 
-#define PF_MAX_TIMERS	32
-#define PF_SETTLE_AFTER	(2ULL * 1000000ULL)	/* deliver a settled unit this long after the freeze */
+#define PROXY_FAULT_MAX_TIMERS	32
+#define PROXY_FAULT_SETTLE_AFTER	(2ULL * 1000000ULL)	/* deliver a settled unit this long after the freeze */
 
-enum pf_timer_kind {
-	PF_T_THAW,		/* freeze ended: thaw */
-	PF_T_FREEZE_DISCONNECT,	/* freeze ended: hang up (then maybe reappear) */
-	PF_T_UNTHROTTLE,
-	PF_T_FREEZE,		/* a settled freeze starts */
+enum proxy_fault_timer_kind {
+	PROXY_FAULT_T_THAW,		/* freeze ended: thaw */
+	PROXY_FAULT_T_FREEZE_DISCONNECT,	/* freeze ended: hang up (then maybe reappear) */
+	PROXY_FAULT_T_UNTHROTTLE,
+	PROXY_FAULT_T_FREEZE,		/* a settled freeze starts */
 };
 
-struct pf_timer {
+struct proxy_fault_timer {
 	int		 used;
 	uint64_t	 when;
-	enum pf_timer_kind kind;
+	enum proxy_fault_timer_kind kind;
 	enum proxy_dir	 dir;
 	int		 reappear;
 	uint64_t	 reappear_ns;
-	uint64_t	 freeze_ns;	/* PF_T_FREEZE: how long (0 = until the end) */
+	uint64_t	 freeze_ns;	/* PROXY_FAULT_T_FREEZE: how long (0 = until the end) */
 	int		 then_disconnect;
 };
 
@@ -60,13 +60,13 @@ struct proxy_fault {
 	const char	*pin;
 	int		 quiet;
 	char		 start_extra[CAPTURE_MAX_TEXT + 1];
-	struct pf_timer	 timers[PF_MAX_TIMERS];
+	struct proxy_fault_timer	 timers[PROXY_FAULT_MAX_TIMERS];
 	int		 reported;
 	int		 fired_total;
 };
 
 static uint64_t
-pf_random_seed(void)
+proxy_fault_random_seed(void)
 {
 	uint64_t s = 0;
 	int fd;
@@ -80,6 +80,28 @@ pf_random_seed(void)
 		s = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	/* keep it short enough to type: 9 decimal digits */
 	return s % 1000000000ULL;
+}
+
+/* Can the --pin file be written? Checked before anything runs; leaves no file behind. */
+static int
+proxy_fault_pin_check(const char *path, char *err, size_t errlen)
+{
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd != -1) {
+		close(fd);
+		unlink(path);
+		return 0;
+	}
+	if (errno == EEXIST)
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd == -1) {
+		snprintf(err, errlen, "sliptap proxy: --pin %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
 }
 
 struct proxy_fault *
@@ -106,7 +128,12 @@ proxy_fault_new(const struct proxy_fault_config *cfg, char *err, size_t errlen)
 	} else if (pf->sc.have_seed)
 		seed = pf->sc.seed;
 	else
-		seed = pf_random_seed();
+		seed = proxy_fault_random_seed();
+	if (cfg->pin != NULL && proxy_fault_pin_check(cfg->pin, err, errlen) != 0) {
+		scenario_free(&pf->sc);
+		free(pf);
+		return NULL;
+	}
 	pf->seed = seed;
 	pf->pin = cfg->pin;
 	pf->quiet = cfg->quiet;
@@ -132,12 +159,12 @@ proxy_fault_start_extra(const struct proxy_fault *pf)
 /* ---- timers --------------------------------------------------------------- */
 
 static void
-pf_rearm(struct proxy_fault *pf)
+proxy_fault_rearm(struct proxy_fault *pf)
 {
 	uint64_t next = UINT64_MAX;
 	int i;
 
-	for (i = 0; i < PF_MAX_TIMERS; i++)
+	for (i = 0; i < PROXY_FAULT_MAX_TIMERS; i++)
 		if (pf->timers[i].used && pf->timers[i].when < next)
 			next = pf->timers[i].when;
 	if (next != UINT64_MAX)
@@ -145,66 +172,66 @@ pf_rearm(struct proxy_fault *pf)
 }
 
 static void
-pf_timer_add(struct proxy_fault *pf, const struct pf_timer *t)
+proxy_fault_timer_add(struct proxy_fault *pf, const struct proxy_fault_timer *t)
 {
 	int i;
 
-	for (i = 0; i < PF_MAX_TIMERS; i++) {
+	for (i = 0; i < PROXY_FAULT_MAX_TIMERS; i++) {
 		if (!pf->timers[i].used) {
 			pf->timers[i] = *t;
 			pf->timers[i].used = 1;
-			pf_rearm(pf);
+			proxy_fault_rearm(pf);
 			return;
 		}
 	}
 	fprintf(stderr, "sliptap proxy: fault: too many pending timed actions; one dropped\n");
 }
 
-static void pf_freeze(struct proxy_fault *, uint64_t, uint64_t, int, int, uint64_t);
+static void proxy_fault_freeze(struct proxy_fault *, uint64_t, uint64_t, int, int, uint64_t);
 
 static void
-pf_tick(struct proxy *p, uint64_t now, void *arg)
+proxy_fault_tick(struct proxy *p, uint64_t now, void *arg)
 {
 	struct proxy_fault *pf = arg;
-	struct pf_timer t;
+	struct proxy_fault_timer t;
 	int i;
 
-	for (i = 0; i < PF_MAX_TIMERS; i++) {
+	for (i = 0; i < PROXY_FAULT_MAX_TIMERS; i++) {
 		if (!pf->timers[i].used || pf->timers[i].when > now)
 			continue;
 		t = pf->timers[i];
 		pf->timers[i].used = 0;
 		switch (t.kind) {
-		case PF_T_THAW:
+		case PROXY_FAULT_T_THAW:
 			proxy_freeze_host(p, 0);
 			break;
-		case PF_T_FREEZE_DISCONNECT:
+		case PROXY_FAULT_T_FREEZE_DISCONNECT:
 			proxy_freeze_host(p, 0);
 			proxy_record(p, CAPTURE_EV_NOTE, CAPTURE_DIR_NONE,
 			    "text=\"fault: freeze ended, the device vanishes\"");
 			proxy_hangup_client(p, t.reappear ? t.reappear_ns : PROXY_FOREVER);
 			break;
-		case PF_T_UNTHROTTLE:
+		case PROXY_FAULT_T_UNTHROTTLE:
 			proxy_throttle(p, t.dir, 0);
 			break;
-		case PF_T_FREEZE:
-			pf_freeze(pf, now, t.freeze_ns, t.then_disconnect, t.reappear, t.reappear_ns);
+		case PROXY_FAULT_T_FREEZE:
+			proxy_fault_freeze(pf, now, t.freeze_ns, t.then_disconnect, t.reappear, t.reappear_ns);
 			break;
 		}
 	}
-	pf_rearm(pf);
+	proxy_fault_rearm(pf);
 }
 
 /* ---- applying a decision ---------------------------------------------------- */
 
 static enum proxy_dir
-pf_pdir(enum session_dir d)
+proxy_fault_pdir(enum session_dir d)
 {
 	return d == SESSION_FROM_HOST ? PROXY_H2D : PROXY_D2H;
 }
 
 static void
-pf_record(struct proxy_fault *pf, const struct proxy_unit *u, const struct fault_fired *f,
+proxy_fault_record(struct proxy_fault *pf, const struct proxy_unit *u, const struct fault_fired *f,
     enum scenario_event ev)
 {
 	struct capture_kv kv;
@@ -245,10 +272,10 @@ pf_record(struct proxy_fault *pf, const struct proxy_unit *u, const struct fault
 
 /* Freeze the host's writes now, and schedule the end of the freeze. */
 static void
-pf_freeze(struct proxy_fault *pf, uint64_t now, uint64_t freeze_ns, int then_disconnect,
+proxy_fault_freeze(struct proxy_fault *pf, uint64_t now, uint64_t freeze_ns, int then_disconnect,
     int reappear, uint64_t reappear_ns)
 {
-	struct pf_timer t;
+	struct proxy_fault_timer t;
 
 	if (proxy_freeze_host(pf->proxy, 1) == -1)
 		fprintf(stderr, "sliptap proxy: fault: cannot freeze host writes "
@@ -256,48 +283,48 @@ pf_freeze(struct proxy_fault *pf, uint64_t now, uint64_t freeze_ns, int then_dis
 	if (freeze_ns != 0) {
 		memset(&t, 0, sizeof(t));
 		t.when = now + freeze_ns;
-		t.kind = then_disconnect ? PF_T_FREEZE_DISCONNECT : PF_T_THAW;
+		t.kind = then_disconnect ? PROXY_FAULT_T_FREEZE_DISCONNECT : PROXY_FAULT_T_THAW;
 		t.reappear = reappear;
 		t.reappear_ns = reappear_ns;
-		pf_timer_add(pf, &t);
+		proxy_fault_timer_add(pf, &t);
 	}
 }
 
 /*
  * Effects on the link, shared by units and events. A freeze triggered by a
  * unit with a settle time starts after it (the unit is held until then, see
- * pf_filter): pySerial waits for the port to be writable again after each
+ * proxy_fault_filter): pySerial waits for the port to be writable again after each
  * write, so freezing while the tool is still inside the write that preceded
  * this unit would catch that write instead of the next one.
  */
 static void
-pf_link(struct proxy_fault *pf, const struct fault_decision *d, uint64_t now)
+proxy_fault_link(struct proxy_fault *pf, const struct fault_decision *d, uint64_t now)
 {
 	struct proxy *p = pf->proxy;
-	struct pf_timer t;
+	struct proxy_fault_timer t;
 
 	memset(&t, 0, sizeof(t));
 	if (d->freeze && d->freeze_settle_ns != 0) {
 		t.when = now + d->freeze_settle_ns;
-		t.kind = PF_T_FREEZE;
+		t.kind = PROXY_FAULT_T_FREEZE;
 		t.freeze_ns = d->freeze_ns;
 		t.then_disconnect = d->freeze_then_disconnect;
 		t.reappear = d->reappear;
 		t.reappear_ns = d->reappear_ns;
-		pf_timer_add(pf, &t);
+		proxy_fault_timer_add(pf, &t);
 		memset(&t, 0, sizeof(t));
 	} else if (d->freeze)
-		pf_freeze(pf, now, d->freeze_ns, d->freeze_then_disconnect, d->reappear,
+		proxy_fault_freeze(pf, now, d->freeze_ns, d->freeze_then_disconnect, d->reappear,
 		    d->reappear_ns);
 	if (d->stall)
-		proxy_stall(p, pf_pdir(d->stall_dir), d->stall_ns ? now + d->stall_ns : PROXY_FOREVER);
+		proxy_stall(p, proxy_fault_pdir(d->stall_dir), d->stall_ns ? now + d->stall_ns : PROXY_FOREVER);
 	if (d->throttle) {
-		proxy_throttle(p, pf_pdir(d->throttle_dir), d->throttle_baud);
+		proxy_throttle(p, proxy_fault_pdir(d->throttle_dir), d->throttle_baud);
 		if (d->throttle_ns != 0) {
 			t.when = now + d->throttle_ns;
-			t.kind = PF_T_UNTHROTTLE;
-			t.dir = pf_pdir(d->throttle_dir);
-			pf_timer_add(pf, &t);
+			t.kind = PROXY_FAULT_T_UNTHROTTLE;
+			t.dir = proxy_fault_pdir(d->throttle_dir);
+			proxy_fault_timer_add(pf, &t);
 		}
 	}
 	if (d->ignore_baud)
@@ -313,18 +340,18 @@ pf_link(struct proxy_fault *pf, const struct fault_decision *d, uint64_t now)
 }
 
 static void
-pf_sends(struct proxy_fault *pf, const struct fault_decision *d, int after, uint64_t when)
+proxy_fault_sends(struct proxy_fault *pf, const struct fault_decision *d, int after, uint64_t when)
 {
 	int i;
 
 	for (i = 0; i < d->nsends; i++)
 		if (d->sends[i].after == after)
-			proxy_send_at(pf->proxy, pf_pdir(d->sends[i].dir), d->sends[i].data, d->sends[i].len,
+			proxy_send_at(pf->proxy, proxy_fault_pdir(d->sends[i].dir), d->sends[i].data, d->sends[i].len,
 			    when, d->sends[i].injected ? PROXY_SEND_INJECTED : PROXY_SEND_DERIVED);
 }
 
 static int
-pf_filter(struct proxy *p, const struct proxy_unit *u, void *arg)
+proxy_fault_filter(struct proxy *p, const struct proxy_unit *u, void *arg)
 {
 	struct proxy_fault *pf = arg;
 	struct fault_unit fu;
@@ -350,8 +377,8 @@ pf_filter(struct proxy *p, const struct proxy_unit *u, void *arg)
 	if (fault_engine_on_unit(pf->engine, &fu, &d) == 0)
 		return PROXY_PASS;
 	for (i = 0; i < d.nfired; i++)
-		pf_record(pf, u, &d.fired[i], SCENARIO_EV_NONE);
-	pf_link(pf, &d, u->now);
+		proxy_fault_record(pf, u, &d.fired[i], SCENARIO_EV_NONE);
+	proxy_fault_link(pf, &d, u->now);
 	if (d.disconnect) {
 		/* the device is gone: the unit goes nowhere */
 		proxy_hangup_client(p, d.reappear ? d.reappear_ns : PROXY_FOREVER);
@@ -362,9 +389,9 @@ pf_filter(struct proxy *p, const struct proxy_unit *u, void *arg)
 		return PROXY_PASS;	/* link effects only (stall, freeze, ...): forward as is */
 
 	when = d.delay_ns != 0 ? u->now + d.delay_ns : 0;
-	if (d.freeze && d.freeze_settle_ns != 0 && when < u->now + d.freeze_settle_ns + PF_SETTLE_AFTER)
-		when = u->now + d.freeze_settle_ns + PF_SETTLE_AFTER;	/* after the freeze began */
-	pf_sends(pf, &d, 0, when);
+	if (d.freeze && d.freeze_settle_ns != 0 && when < u->now + d.freeze_settle_ns + PROXY_FAULT_SETTLE_AFTER)
+		when = u->now + d.freeze_settle_ns + PROXY_FAULT_SETTLE_AFTER;	/* after the freeze began */
+	proxy_fault_sends(pf, &d, 0, when);
 	if (!d.drop) {
 		bytes = d.modified ? d.data : u->raw;
 		len = d.modified ? d.len : u->raw_len;
@@ -381,12 +408,12 @@ pf_filter(struct proxy *p, const struct proxy_unit *u, void *arg)
 			}
 		}
 	}
-	pf_sends(pf, &d, 1, when);
+	proxy_fault_sends(pf, &d, 1, when);
 	return PROXY_HANDLED;
 }
 
 static void
-pf_event(struct proxy *p, const struct proxy_event *ev, void *arg)
+proxy_fault_event(struct proxy *p, const struct proxy_event *ev, void *arg)
 {
 	struct proxy_fault *pf = arg;
 	struct fault_decision d;
@@ -415,16 +442,16 @@ pf_event(struct proxy *p, const struct proxy_event *ev, void *arg)
 	if (fault_engine_on_event(pf->engine, sev, proxy_state(p), ev->now, &d) == 0)
 		return;
 	for (i = 0; i < d.nfired; i++)
-		pf_record(pf, NULL, &d.fired[i], sev);
-	pf_link(pf, &d, ev->now);
+		proxy_fault_record(pf, NULL, &d.fired[i], sev);
+	proxy_fault_link(pf, &d, ev->now);
 	if (d.disconnect)
 		proxy_hangup_client(p, d.reappear ? d.reappear_ns : PROXY_FOREVER);
-	pf_sends(pf, &d, 0, 0);
-	pf_sends(pf, &d, 1, 0);
+	proxy_fault_sends(pf, &d, 0, 0);
+	proxy_fault_sends(pf, &d, 1, 0);
 }
 
 static void
-pf_done(struct proxy *p, void *arg)
+proxy_fault_done(struct proxy *p, void *arg)
 {
 	struct proxy_fault *pf = arg;
 	struct fault_rule_report rep;
@@ -475,10 +502,10 @@ proxy_fault_attach(struct proxy_fault *pf, struct proxy *p)
 	pf->proxy = p;
 	fault_engine_set_start(pf->engine, proxy_now(p));
 	memset(&hooks, 0, sizeof(hooks));
-	hooks.filter = pf_filter;
-	hooks.event = pf_event;
-	hooks.tick = pf_tick;
-	hooks.done = pf_done;
+	hooks.filter = proxy_fault_filter;
+	hooks.event = proxy_fault_event;
+	hooks.tick = proxy_fault_tick;
+	hooks.done = proxy_fault_done;
 	proxy_set_hooks(p, &hooks, pf);
 	fprintf(stderr, "sliptap proxy: scenario %s (%zu rule%s), seed %llu\n", pf->sc.name,
 	    pf->sc.nrules, pf->sc.nrules == 1 ? "" : "s", (unsigned long long)pf->seed);
@@ -489,10 +516,10 @@ proxy_fault_finish(struct proxy_fault *pf)
 {
 	FILE *f;
 	char *text;
-	int rc = 0;
+	int rc = fault_engine_not_triggered(pf->engine) > 0 ? PROXY_FAULT_EXIT_NOT_TRIGGERED : 0;
 
 	if (pf->pin == NULL)
-		return 0;
+		return rc;
 	text = fault_engine_pin(pf->engine);
 	if ((f = fopen(pf->pin, "w")) == NULL) {
 		fprintf(stderr, "sliptap proxy: --pin %s: %s\n", pf->pin, strerror(errno));

@@ -30,9 +30,13 @@ struct proxy_fault *proxy_fault_new(const struct proxy_fault_config *cfg, char *
 const char *proxy_fault_start_extra(const struct proxy_fault *pf);
 /* Print the seed line on stderr and attach the hooks to p (before proxy_run). */
 void proxy_fault_attach(struct proxy_fault *pf, struct proxy *p);
+/* The proxy's exit status when a (not optional) rule never fired. */
+#define PROXY_FAULT_EXIT_NOT_TRIGGERED	3
 /*
- * After proxy_run: write the --pin file if asked. Returns 0, or 1 when the
- * pin file could not be written. (The report is printed by the done hook.)
+ * After proxy_run: write the --pin file if asked (its path was checked by
+ * proxy_fault_new). Returns 0, 1 when the pin file could not be written, or
+ * PROXY_FAULT_EXIT_NOT_TRIGGERED when a rule that is not optional never
+ * fired. (The report is printed by the done hook.)
  */
 int proxy_fault_finish(struct proxy_fault *pf);
 /* NULL is a no-op. */

@@ -146,7 +146,7 @@ static void
 proxy_host_pty_cb(int fd, short revents, void *arg)
 {
 	struct proxy *p = arg;
-	static uint8_t buf[PROXY_READ_MAX + 1];
+	uint8_t *buf = p->host_rbuf;
 	ssize_t n;
 	int ctl, rounds;
 
@@ -157,7 +157,7 @@ proxy_host_pty_cb(int fd, short revents, void *arg)
 	/* Open events first: data from a client that just opened belongs to it. */
 	proxy_host_ino_read(p);
 	for (rounds = 0; rounds < 64 && p->host.pty != NULL && !p->s[PROXY_H2D].paused; rounds++) {
-		n = pty_read(p->host.pty, buf, sizeof(buf), &ctl);
+		n = pty_read(p->host.pty, buf, sizeof(p->host_rbuf), &ctl);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
@@ -184,7 +184,7 @@ proxy_host_pty_cb(int fd, short revents, void *arg)
 			proxy_host_check_baud(p);
 		}
 		proxy_input(p, PROXY_H2D, buf, (size_t)n);
-		if ((size_t)n < sizeof(buf) - 1)
+		if ((size_t)n < sizeof(p->host_rbuf) - 1)
 			break;		/* drained: skip the read that would say EAGAIN */
 	}
 }
@@ -264,13 +264,14 @@ proxy_host_srv_up(struct proxy *p, char *err, size_t errlen)
 	struct rfc2217_server_cbs cbs;
 
 	if (p->host.srv == NULL) {
-		memset(&cbs, 0, sizeof(cbs));
-		cbs.open_cb = proxy_host_srv_open;
-		cbs.close_cb = proxy_host_srv_close;
-		cbs.data_cb = proxy_host_srv_data;
-		cbs.cmd_cb = proxy_host_srv_cmd;
-		cbs.writable_cb = proxy_host_srv_writable;
-		cbs.arg = p;
+		cbs = (struct rfc2217_server_cbs) {
+			.open_cb = proxy_host_srv_open,
+			.close_cb = proxy_host_srv_close,
+			.data_cb = proxy_host_srv_data,
+			.cmd_cb = proxy_host_srv_cmd,
+			.writable_cb = proxy_host_srv_writable,
+			.arg = p,
+		};
 		p->host.srv = rfc2217_server_listen(p->loop, p->cfg.rfc2217, p->dev.baud, &cbs,
 		    err, errlen);
 		if (p->host.srv == NULL)
@@ -378,7 +379,7 @@ proxy_host_write(struct proxy *p, const uint8_t *buf, size_t len)
 
 	if (!p->host.up) {
 		p->host.discarded += len;
-		return -2;
+		return PROXY_WRITE_GONE;
 	}
 	if (p->host.kind == PROXY_HOST_RFC2217) {
 		n = rfc2217_server_write(p->host.srv, buf, len);
@@ -396,8 +397,8 @@ proxy_host_write(struct proxy *p, const uint8_t *buf, size_t len)
 	n = pty_write(p->host.pty, buf, len);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
-			return -1;
-		return -2;
+			return PROXY_WRITE_BLOCKED;
+		return PROXY_WRITE_GONE;
 	}
 	return n;
 }
@@ -448,12 +449,21 @@ proxy_freeze_host(struct proxy *p, int on)
 		    on ? "frozen (client socket no longer read)" : "thawed");
 		return 0;
 	}
-	if (p->host.pty == NULL || pty_freeze(p->host.pty, on) == -1)
+	if (p->host.pty == NULL || pty_freeze(p->host.pty, on || p->host.held) == -1)
 		return -1;
 	p->host.frozen = on;
 	proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_H2D, "text=\"host writes %s\"",
 	    on ? "frozen (tcflow TCOOFF)" : "thawed");
 	return 0;
+}
+
+/* Back-pressure: the device takes nothing, so the tool's writes block (pty: tcflow). */
+void
+proxy_host_hold_writes(struct proxy *p, int on)
+{
+	p->host.held = on;
+	if (p->host.kind == PROXY_HOST_PTY && p->host.pty != NULL && p->host.up)
+		(void)pty_freeze(p->host.pty, on || p->host.frozen);
 }
 
 static void

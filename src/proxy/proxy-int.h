@@ -18,13 +18,51 @@
 #include "slip.h"
 
 struct endpoint;
+struct reset_player;
 struct rfc2217_server;
 struct pty;
 
 #define PROXY_READ_MAX		65536		/* one read */
-#define PROXY_QUEUE_MAX		(4u << 20)	/* stop reading a source beyond this much queued */
+/*
+ * Back-pressure. When a destination cannot take bytes (EAGAIN, a full
+ * socket buffer), the sender's own writes are made to block at once as on
+ * the real port (a pty client's writes are frozen with tcflow, see
+ * hold_sender below) and the proxy stops reading that source once
+ * PROXY_BACKPRESSURE bytes are queued (what the client wrote before the
+ * freeze). Bytes held back on purpose (a stall, a delay, a throttle) are
+ * queued up to PROXY_QUEUE_MAX before the source is paused (a memory bound
+ * only).
+ */
+#define PROXY_BACKPRESSURE	4096u
+#define PROXY_QUEUE_MAX		(4u << 20)
 #define PROXY_PEND_MAX		(1u << 20)	/* undecided raw bytes kept per direction */
-#define PROXY_NETBUF_MAX	(256u << 10)	/* escaped bytes waiting for a socket */
+#define PROXY_NETBUF_MAX	(32u << 10)	/* escaped bytes waiting for a socket */
+#define PROXY_PRESSURE_RECORDS	1000	/* WRITE_BLOCKED/UNBLOCKED pairs recorded at most */
+
+/* What an endpoint's write returns besides a byte count (>= 0). */
+enum proxy_write_result {
+	PROXY_WRITE_BLOCKED = -1,	/* would block: the queue waits for POLLOUT */
+	PROXY_WRITE_GONE = -2,		/* nobody to deliver to (client or device gone): dropped */
+};
+
+/*
+ * The data path's view of the two endpoints. proxy_new uses the host and
+ * device sides below; the data-path unit suite plugs in its own.
+ */
+struct proxy_path_ops {
+	/* Write bytes of `dir` to its destination: a count or an enum proxy_write_result. */
+	ssize_t	(*write)(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len);
+	/* The paused/blocked state of a stream changed: update poll interest. */
+	void	(*want)(struct proxy *p);
+	/* Someone has the client side open (device bytes reach a tool). */
+	int	(*has_client)(struct proxy *p);
+	/*
+	 * The destination of `dir` blocks (1) or takes bytes again (0): make
+	 * the sender's own writes block as on the real port (h2d: freeze the
+	 * client pty's writes). May be NULL.
+	 */
+	void	(*hold_sender)(struct proxy *p, enum proxy_dir dir, int on);
+};
 #define PROXY_RETRY_NS		(100ULL * LOOP_MS)	/* device reappearance poll */
 #define PROXY_BAUD_POLL_NS	(20ULL * LOOP_MS)	/* termios poll besides TIOCPKT_IOCTL */
 
@@ -39,9 +77,11 @@ struct proxy_buf {
 struct proxy_chunk {
 	struct proxy_chunk *next;
 	uint64_t	 when;		/* not before (monotonic ns) */
-	int		 record;	/* write a DELIVERED record when it starts going out */
+	int		 record;	/* write a DELIVERED record once it has gone out */
 	unsigned	 capflags;	/* capture flags of that record */
-	size_t		 len, off;
+	uint32_t	 ref;		/* the ORIGINAL record it derives from (CAPTURE_REF_NONE) */
+	int		 rec;		/* enum proxy_rec of that record, -1 = from the bytes */
+	size_t		 len, off;	/* data[0, off) is delivered */
 	uint8_t		 data[];
 };
 
@@ -58,9 +98,16 @@ struct proxy_stream {
 	uint64_t	 now;		/* time of the current read */
 	uint64_t	 wall;		/* wall clock of the current read */
 	int		 unit_recorded;	/* the unit in the filter has its capture record */
-	uint64_t	 discard_until;
+	uint32_t	 unit_seq;	/* ... its seq (the ref of what derives from it) */
+	uint64_t	 discard_until;	/* stream bytes before this offset reached nobody */
 	int		 feeding;	/* inside the decoder: the unit callbacks run */
-	int		 gone_pending;	/* proxy_source_gone was asked for while feeding */	/* D2H: bytes before this offset reached no client (dropped) */
+	int		 gone_pending;	/* proxy_source_gone was asked for while feeding */
+	/* A run of garbage units recorded as one CHUNK (no filter): [co_off, +co_len) at co_ptr. */
+	const uint8_t	*co_ptr;
+	uint64_t	 co_off;
+	size_t		 co_len;
+	unsigned	 co_stage;
+	int		 co_first;	/* enum proxy_rec of a run of one */
 	struct loop_timer *hold_timer;	/* releases a held open frame after PROXY_HOLD_GAP */
 
 	/* Output queue. */
@@ -74,7 +121,10 @@ struct proxy_stream {
 	uint64_t	 next_write;	/* pacing: not before */
 	struct loop_timer *timer;
 	int		 blocked;	/* destination said EAGAIN: waiting for POLLOUT */
-	int		 paused;	/* source reading paused (queue full) */
+	int		 paused;	/* source reading paused (back-pressure or queue full) */
+	int		 pressure;	/* a WRITE_BLOCKED record is open (UNBLOCKED pending) */
+	uint64_t	 pressure_at;	/* when it opened */
+	unsigned	 pressure_records;
 };
 
 enum proxy_host_kind { PROXY_HOST_PTY, PROXY_HOST_RFC2217 };
@@ -93,7 +143,8 @@ struct proxy_host {
 	int		 clients;	/* opens minus closes seen on the slave */
 	uint32_t	 baud;		/* last termios speed seen */
 	uint64_t	 baud_checked;	/* when the termios speed was last polled */
-	int		 frozen;	/* the tool's writes are frozen (pty: tcflow; rfc2217: not read) */
+	int		 frozen;	/* by a fault: the tool's writes are frozen (pty: tcflow; rfc2217: not read) */
+	int		 held;		/* by back-pressure (proxy_host_hold_writes) */
 	/* rfc2217 server (rfc2217-server.h) */
 	struct rfc2217_server *srv;
 	char		 url[320];
@@ -112,11 +163,8 @@ struct proxy_dev {
 	int		 dtr, rts;
 	struct loop_timer *retry;
 	uint64_t	 gone_at;
-	/* a reset sequence in progress (reset.h) */
-	const struct reset_step *rs;
-	size_t		 rs_n, rs_i;
-	enum proxy_reset rs_how;
-	struct loop_timer *rs_timer;
+	/* reset sequences (reset.h) played on the device's lines */
+	struct reset_player *rs;
 	int		 rs_release;	/* release DTR and RTS once the sequence ends */
 };
 
@@ -132,6 +180,8 @@ struct proxy {
 
 	const struct proxy_hooks *hooks;
 	struct proxy_hooks hooks_copy;
+	const struct proxy_path_ops *path;
+	int		 detached;	/* proxy_new_path: no host or device side */
 	void		*hooks_arg;
 	struct loop_timer *wakeup;
 
@@ -154,6 +204,9 @@ struct proxy {
 	int		 exit_status;
 	uint64_t	 anomalies_recorded;
 
+	/* the client pty's read buffer (one read with its TIOCPKT byte) */
+	uint8_t		 host_rbuf[PROXY_READ_MAX + 1];
+
 	/* status line / JSON */
 	int		 status_tty;
 	uint64_t	 status_at;
@@ -162,10 +215,53 @@ struct proxy {
 };
 
 /* proxy.c */
+/*
+ * A proxy with no host or device side: the data path, the tracker and the
+ * capture (cfg->pcap) only, writing through `ops` (the data-path suite).
+ */
+struct proxy *proxy_new_path(const struct proxy_config *cfg, const struct proxy_path_ops *ops);
+struct loop *proxy_loop(struct proxy *p);
+int proxy_capdir(enum proxy_dir dir);
+void proxy_capture_check(struct proxy *p, int rc);
+void proxy_emit_simple(struct proxy *p, enum proxy_event_type type, const char *how);
+void proxy_flush_deferred(struct proxy *p);
+
+/* proxy-unit.c: units, holding, the decoder and the capture of units */
+enum proxy_rec {
+	PROXY_REC_FRAME,
+	PROXY_REC_OUTSIDE,
+	PROXY_REC_CHUNK,
+	PROXY_REC_TRUNCATED,
+	PROXY_REC_OVERSIZE,
+};
 void proxy_input(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len);
-void proxy_drain(struct proxy *p, enum proxy_dir dir);
 void proxy_source_gone(struct proxy *p, enum proxy_dir dir);
+void proxy_hold_timer(void *arg);
+void proxy_slip_cb(const struct slip_event *ev, void *arg);
+/* Write a byte record of `dir` stamped ts (0 = the current read's time). */
+void proxy_write_unit(struct proxy *p, enum proxy_dir dir, enum proxy_rec rec, unsigned flags,
+    const uint8_t *raw, size_t len, uint64_t ts);
+enum proxy_rec proxy_rec_guess(const uint8_t *b, size_t len);
+/* Write out the pending run of coalesced garbage units of both directions. */
+void proxy_flush_runs(struct proxy *p);
+
+/* proxy-queue.c: the output queues (pacing, stall, throttle, slice, back-pressure) */
+/*
+ * Queue len bytes of `dir` for delivery at `when`. ref: the ORIGINAL record
+ * they derive from; record: write a DELIVERED record (capflags) once they
+ * are out; held: the unit passed a filter and is recorded by the queue
+ * (UNCHANGED if it goes out at once, else ORIGINAL now + DELIVERED later).
+ */
+void proxy_queue(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len,
+    uint64_t when, int record, unsigned capflags, uint32_t ref);
+/* Record (unit) the bytes a unit passed unchanged by a filter and queue them. */
+void proxy_queue_unit(struct proxy *p, enum proxy_dir dir, enum proxy_rec rec,
+    const uint8_t *raw, size_t len);
+void proxy_drain(struct proxy *p, enum proxy_dir dir);
+/* Throw the queue away ("device gone" / "client gone" in its DISCARDED record). */
 void proxy_discard_queue(struct proxy *p, enum proxy_dir dir);
+void proxy_stream_timer(void *arg);
+void proxy_check_baud_mark(struct proxy *p);
 void proxy_emit(struct proxy *p, const struct proxy_event *ev);
 void proxy_eventf(struct proxy *p, unsigned code, int capdir, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -181,10 +277,12 @@ void proxy_buf_free(struct proxy_buf *b);
 /* proxy-host.c: the client side */
 int proxy_host_open(struct proxy *p, char *err, size_t errlen);
 void proxy_host_close(struct proxy *p, int hangup);
-/* Write d2h bytes: count written, -1 would block, -2 client gone / no client. */
+/* Write d2h bytes: count written, or an enum proxy_write_result. */
 ssize_t proxy_host_write(struct proxy *p, const uint8_t *buf, size_t len);
 void proxy_host_want(struct proxy *p);
 int proxy_host_has_client(struct proxy *p);
+/* Back-pressure from the device: the client's writes block (pty) or not. */
+void proxy_host_hold_writes(struct proxy *p, int on);
 const char *proxy_host_name(const struct proxy *p);
 /* The client side's capabilities (caps.h): what a fault can do to it. */
 unsigned proxy_host_caps(const struct proxy *p);

@@ -47,6 +47,31 @@ run_one_path(struct run_ctx *c, char *out, size_t outlen, const char *name)
 	snprintf(out, outlen, "%s/%s", c->dir, name);
 }
 
+/*
+ * What the proxy's front and device can do (caps.h), as `sliptap check
+ * --front/--device` states them: the front the tool opens, the simulator
+ * in-process or the device given.
+ */
+static unsigned
+run_one_front_caps(const struct run_opts *o)
+{
+	return o->front == RUN_FRONT_RFC2217 ?
+	    CAP_FREEZE_WRITES | CAP_LINES | CAP_SET_BAUD | CAP_VANISH :
+	    CAP_FREEZE_WRITES | CAP_SET_BAUD | CAP_VANISH | CAP_EXCLUSIVE;
+}
+
+static unsigned
+run_one_device_caps(const struct run_opts *o)
+{
+	if (o->device == NULL)
+		return CAP_LINES | CAP_SET_BAUD | CAP_VANISH | CAP_EXCLUSIVE;
+	if (strncmp(o->device, "tcp://", 6) == 0)
+		return CAP_VANISH;
+	if (strncmp(o->device, "rfc2217://", 10) == 0)
+		return CAP_LINES | CAP_SET_BAUD | CAP_VANISH;
+	return CAP_LINES | CAP_SET_BAUD | CAP_VANISH | CAP_EXCLUSIVE;
+}
+
 /* The first line of a file (a child's stderr), "" when empty. */
 static void
 run_one_first_line(const char *path, char *line, size_t len)
@@ -478,8 +503,8 @@ run_one(const struct run_opts *o, struct run_tool *tool, struct run_result *res)
 			goto judge;
 		}
 		sc = &scb;
-		if (scenario_check_front(sc, o->front == RUN_FRONT_RFC2217 ? ENDPOINT_CAPS_FRONT_RFC2217 :
-		    ENDPOINT_CAPS_FRONT_PTY, ENDPOINT_CAPS_ALL, err, sizeof(err)) != 0) {
+		if (scenario_check_front(sc, run_one_front_caps(o), run_one_device_caps(o), err,
+		    sizeof(err)) != 0) {
 			err[strcspn(err, "\n")] = '\0';
 			snprintf(c.harness, sizeof(c.harness), "%.500s", err);
 			res->scenario = xstrdup(sc->name);

@@ -10,14 +10,18 @@
  * Follows the reply formats of esptool's flasher stub (flasher_stub/ in
  * esptool 3.3: stub_flasher.c cmd_loop, stub_commands.c, stub_write_flash.c);
  * no code is taken from it. SYNC gets eight replies (value 0), as the
- * ROM's.
+ * ROM's. Its length checks on SPI_ATTACH, ERASE_REGION and SPI_FLASH_MD5,
+ * and a misaligned ERASE_REGION, answer 0x01 (a C boolean), as the real
+ * stub does. esp-flasher-stub ("v2") is stub2.c.
  */
 #include <string.h>
 
-#include "sim-int.h"
+#include "sim-dev.h"
+#include "sim-loader.h"
 #include "util.h"
 
 #define SIM_STUB_MAX_BLOCK	0x4000
+#define SIM_STUB_ERR_BOOL	0x01	/* `error = check() || op()`: a failure is just 1 */
 
 static void
 sim_stub_reply(struct sim_device *dev, uint8_t op, uint8_t err)
@@ -151,13 +155,11 @@ sim_stub_end(struct sim_device *dev, const struct esp_packet *pkt)
 static uint8_t
 sim_stub_erase_region(struct sim_device *dev, uint32_t addr, uint32_t len)
 {
-	/* The stub's own codes for misaligned requests (esptool prints them raw). */
-	if (addr % SIM_SECTOR != 0)
-		return 0x32;
-	if (len % SIM_SECTOR != 0)
-		return 0x33;
-	if (sim_flash_erase(dev, addr, len) < 0)
-		return 0x35;
+	/* The ROM's SPIEraseArea result (1 = error) for misaligned or outside requests. */
+	if (addr % SIM_SECTOR != 0 || len % SIM_SECTOR != 0 ||
+	    sim_flash_erase(dev, addr, len) < 0)
+		return SIM_STUB_ERR_BOOL;
+	sim_busy(dev, sim_flash_erase_ns(addr, len));
 	return 0;
 }
 
@@ -247,9 +249,11 @@ sim_stub_command(struct sim_device *dev, const struct esp_packet *pkt)
 		break;
 	case ESP_OP_FLASH_BEGIN:
 	case ESP_OP_FLASH_DEFL_BEGIN:
-		if (pkt->data_len == 16 && le32(pkt->data + 8) > SIM_STUB_MAX_BLOCK)
+		/* 16 bytes, or 20 with the encrypted-write word esptool >= 5.3 always sends */
+		if ((pkt->data_len == 16 || pkt->data_len == 20) &&
+		    le32(pkt->data + 8) > SIM_STUB_MAX_BLOCK)
 			err = ESP_STUB_BAD_BLOCKSIZE;
-		else if ((err = sim_stub_len(pkt, 16)) == 0) {
+		else if ((err = pkt->data_len == 20 ? 0 : sim_stub_len(pkt, 16)) == 0) {
 			err = sim_stub_begin(dev, le32(pkt->data), le32(pkt->data + 12));
 			dev->fl.deflate = pkt->op == ESP_OP_FLASH_DEFL_BEGIN;
 			dev->fl.blocks = le32(pkt->data + 4);
@@ -276,7 +280,8 @@ sim_stub_command(struct sim_device *dev, const struct esp_packet *pkt)
 		sim_stub_reply(dev, pkt->op, err);
 		break;
 	case ESP_OP_SPI_ATTACH:
-		sim_stub_reply(dev, pkt->op, sim_stub_len(pkt, 4));
+		/* verify_data_len() || ...: a wrong length is a C boolean, 0x01 */
+		sim_stub_reply(dev, pkt->op, pkt->data_len == 4 ? 0 : SIM_STUB_ERR_BOOL);
 		break;
 	case ESP_OP_CHANGE_BAUDRATE:
 		err = sim_stub_len(pkt, 8);
@@ -285,7 +290,7 @@ sim_stub_command(struct sim_device *dev, const struct esp_packet *pkt)
 			sim_set_baud_after_reply(dev, le32(pkt->data));
 		break;
 	case ESP_OP_SPI_FLASH_MD5:
-		if ((err = sim_stub_len(pkt, 16)) == 0 &&
+		if ((err = pkt->data_len == 16 ? 0 : SIM_STUB_ERR_BOOL) == 0 &&
 		    sim_flash_md5(dev, le32(pkt->data), le32(pkt->data + 4), digest) < 0)
 			err = ESP_STUB_FAILED_SPI_OP;
 		if (err == 0)
@@ -316,12 +321,14 @@ sim_stub_command(struct sim_device *dev, const struct esp_packet *pkt)
 		sim_stub_read_pump(dev);
 		break;
 	case ESP_OP_ERASE_FLASH:
-		if ((err = sim_stub_len(pkt, 0)) == 0)
+		if ((err = sim_stub_len(pkt, 0)) == 0) {
 			memset(dev->cfg.flash, 0xFF, dev->cfg.flash_size);
+			sim_busy(dev, sim_flash_erase_ns(0, (uint32_t)dev->cfg.flash_size));
+		}
 		sim_stub_reply(dev, pkt->op, err);
 		break;
 	case ESP_OP_ERASE_REGION:
-		if ((err = sim_stub_len(pkt, 8)) == 0)
+		if ((err = pkt->data_len == 8 ? 0 : SIM_STUB_ERR_BOOL) == 0)
 			err = sim_stub_erase_region(dev, le32(pkt->data), le32(pkt->data + 4));
 		sim_stub_reply(dev, pkt->op, err);
 		break;
@@ -337,11 +344,9 @@ sim_stub_command(struct sim_device *dev, const struct esp_packet *pkt)
 		}
 		if ((err = sim_stub_len(pkt, 0)) == 0) {
 			uint8_t si[20];
+			size_t n = sim_security_info(dev, si);
 
-			memset(si, 0, sizeof(si));
-			put_le32(si + 12, dev->chip->chip_id);
-			put_le32(si + 16, dev->chip->api_version);
-			sim_reply(dev, pkt->op, 0, si, sizeof(si), 0);
+			sim_reply(dev, pkt->op, 0, si, n, 0);
 		} else
 			sim_stub_reply(dev, pkt->op, err);
 		break;
@@ -388,8 +393,14 @@ sim_stub_read_pump(struct sim_device *dev)
 		if (n > rd->block)
 			n = rd->block;
 		if ((uint64_t)addr + n > dev->cfg.flash_size) {
-			/* A failed SPI read ends the stream: just the digest so far. */
 			sim_log(dev, "stub READ_FLASH: 0x%x leaves the flash", addr);
+			if (rd->flasher) {
+				/* esp-flasher-stub: no digest; C4 goes to the next command */
+				rd->active = 0;
+				dev->stub2_pending = ESP_STUB_FAILED_SPI_OP;
+				return;
+			}
+			/* The legacy stub: a failed SPI read ends the stream with the digest so far. */
 			rd->len = rd->sent;
 			sim_stub_read_finish(dev);
 			return;

@@ -1,8 +1,8 @@
 #!/bin/sh
 # check-tool-front.sh — `sliptap check` options added for issue 9 and 11:
 # -t with an unknown tool or version, or without -e, is a usage error (2);
-# --front refuses rules a proxy front cannot perform (2, "file:line: rule
-# NAME: why"); -e prints the flash keys; `sliptap scenarios DIR` lists
+# --front/--device refuse rules a proxy front or device cannot perform (2,
+# "file:line: rule NAME: why"); -e prints the flash keys; `sliptap scenarios DIR` lists
 # invalid files apart and does not count them.
 . "$(dirname "$0")/lib.sh"
 e2e_need_sliptap
@@ -31,18 +31,24 @@ eval "$("$SLIPTAP" check -e -t js "$s3")" || e2e_fail "check -e -t js failed"
 [ "$SCENARIO_IMAGE" = mixed ] || e2e_fail "image $SCENARIO_IMAGE"
 [ -n "$SCENARIO_IMAGE_SIZE" ] || e2e_fail "no image size"
 
-# --front: the 93 % scenario freezes host writes, which an RFC 2217 client
-# cannot be made to do; a pty front can.
-"$SLIPTAP" check --front pty "$s3" >"$w/f1.out" 2>&1 || e2e_fail "check --front pty refused the 93 % scenario"
-"$SLIPTAP" check --front rfc2217 "$s3" >"$w/f2.out" 2>"$w/f2.err"
-[ $? -eq 2 ] || e2e_fail "check --front rfc2217 did not exit 2"
-line=$(grep -n '^\[rule watchdog\]' "$s3" | cut -d: -f1)
-e2e_expect "$w/f2.err" "^$s3:$line: rule watchdog: freeze-host-writes needs a front that can make the tool's writes block" \
-    "front refusal"
-"$SLIPTAP" check --front rfc2217 "$lib/no-response.ini" >/dev/null 2>&1 ||
-	e2e_fail "check --front rfc2217 refused a scenario without a freeze"
+# --front/--device: the 93 % scenario freezes the host's writes, which both
+# fronts can do; ignoring a baud change needs a device with a baud rate,
+# which a raw tcp:// device has not.
+"$SLIPTAP" check --front pty "$s3" >/dev/null 2>&1 || e2e_fail "check --front pty refused the 93 % scenario"
+"$SLIPTAP" check --front rfc2217 "$s3" >/dev/null 2>&1 || e2e_fail "check --front rfc2217 refused the 93 % scenario"
+bc="$lib/baud-change-ignored.ini"
+"$SLIPTAP" check --device serial "$bc" >/dev/null 2>&1 || e2e_fail "check --device serial refused $bc"
+"$SLIPTAP" check --front rfc2217 --device tcp "$bc" >"$w/f2.out" 2>"$w/f2.err"
+[ $? -eq 2 ] || e2e_fail "check --device tcp did not exit 2"
+rule=$(sed -n 's/^\[rule \(.*\)\]$/\1/p' "$bc" | head -n 1)
+line=$(grep -n "^\[rule $rule\]" "$bc" | cut -d: -f1)
+e2e_expect "$w/f2.err" "^$bc:$line: rule $rule: ignore-baud-change needs a device that can set the baud rate (this device cannot)$" \
+    "device refusal"
+[ -s "$w/f2.out" ] && e2e_fail "a refused file was reported ok"
 "$SLIPTAP" check --front usb "$s3" >/dev/null 2>&1
 [ $? -eq 2 ] || e2e_fail "check --front usb is not a usage error"
+"$SLIPTAP" check --device usb "$s3" >/dev/null 2>&1
+[ $? -eq 2 ] || e2e_fail "check --device usb is not a usage error"
 
 # scenarios DIR: an invalid file is listed apart and not counted.
 d="$w/lib"

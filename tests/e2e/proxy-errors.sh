@@ -59,6 +59,14 @@ expect_fail 2 "^sliptap sim: --rfc2217-reset x: want auto, esp or direct" \
     "$SLIPTAP" sim --chip esp32 --flash "$w/sim.bin" --rfc2217 127.0.0.1:0 --rfc2217-reset x
 expect_fail 2 "^sliptap proxy: DEVICE sim:esp99: sim: unknown chip" "$SLIPTAP" proxy sim:esp99
 
+e2e_log "the reset table, as the proxy and the simulator play it"
+"$SLIPTAP" proxy --reset-table >"$w/resets" || e2e_fail "proxy --reset-table failed"
+[ "$(grep '^classic ' "$w/resets" | tr '\n' ';')" = "classic 0 1 0 100;classic 1 0 0 50;classic 0 -1 0 0;" ] ||
+    { cat "$w/resets"; e2e_fail "--reset-table: classic sequence"; }
+for k in unix-tight usb-jtag hard; do
+	grep -q "^$k " "$w/resets" || e2e_fail "--reset-table: no $k sequence"
+done
+
 e2e_log "--link in a missing directory: the link and the directory are named"
 expect_fail 1 "^sliptap proxy: $w/nodir/tty: cannot make the link: directory $w/nodir does not exist" \
     "$SLIPTAP" proxy --link "$w/nodir/tty" "$w/dev"

@@ -98,7 +98,7 @@ fuzz_checks(const struct scenario *sc)
 		    a == SCENARIO_ACT_RESET || a == SCENARIO_ACT_IGNORE_BAUD)
 			needs = 1;
 	}
-	if (scenario_check_front(sc, ENDPOINT_CAPS_ALL, ENDPOINT_CAPS_ALL, err, sizeof(err)) != 0 ||
+	if (scenario_check_front(sc, CAP_ALL, CAP_ALL, err, sizeof(err)) != 0 ||
 	    err[0] != '\0')
 		abort();
 	if ((scenario_check_front(sc, 0, 0, err, sizeof(err)) != 0) != needs)

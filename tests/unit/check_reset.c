@@ -1,11 +1,15 @@
 /*
  * check_reset.c — the one table of reset sequences (reset.h): each
  * sequence's steps and timing as esptool plays them, names both ways, and
- * esp_rfc2217_server's reading of SET-CONTROL line changes.
+ * esp_rfc2217_server's reading of SET-CONTROL line changes, and the player
+ * that runs a sequence on the event loop (steps in order, done once, a stop
+ * or restart from a step callback respected).
  */
 #include <check.h>
 #include <string.h>
 
+#include "loop.h"
+#include "reset-player.h"
 #include "reset.h"
 
 /* The lines after each step, as "DR" pairs (x = never set), and the total time. */
@@ -107,6 +111,77 @@ START_TEST(test_esp_control)
 }
 END_TEST
 
+struct play {
+	char	 lines[64];
+	size_t	 n;
+	int	 done;
+	struct reset_player *rp;
+	int	 restart_at;	/* restart with "hard" at this step (0 = never) */
+};
+
+static void
+play_step(const struct reset_step *st, void *arg)
+{
+	struct play *pl = arg;
+
+	if (pl->n + 3 < sizeof(pl->lines)) {
+		pl->lines[pl->n++] = st->dtr == -1 ? 'x' : (char)('0' + st->dtr);
+		pl->lines[pl->n++] = st->rts == -1 ? 'x' : (char)('0' + st->rts);
+		pl->lines[pl->n++] = ' ';
+		pl->lines[pl->n] = '\0';
+	}
+	if (pl->restart_at != 0 && (int)(pl->n / 3) == pl->restart_at) {
+		pl->restart_at = 0;
+		reset_player_start(pl->rp, RESET_HARD);
+	}
+}
+
+static void play_done(void *arg) { ((struct play *)arg)->done++; }
+
+START_TEST(test_player)
+{
+	struct loop *l = loop_new();
+	struct play pl;
+	int i;
+
+	memset(&pl, 0, sizeof(pl));
+	pl.rp = reset_player_new(l, play_step, play_done, &pl);
+	ck_assert_int_eq(reset_player_start(pl.rp, RESET_CLASSIC), 0);
+	/* the first step runs at once, the rest on the loop */
+	ck_assert_str_eq(pl.lines, "01 ");
+	ck_assert(reset_player_busy(pl.rp));
+	for (i = 0; i < 1000 && !pl.done; i++)
+		loop_run_once(l, 10 * LOOP_MS);
+	ck_assert_str_eq(pl.lines, "01 10 0x ");
+	ck_assert_int_eq(pl.done, 1);
+	ck_assert(!reset_player_busy(pl.rp));
+
+	/* stopped half-way: no more steps, no done */
+	memset(pl.lines, 0, sizeof(pl.lines));
+	pl.n = 0;
+	pl.done = 0;
+	reset_player_start(pl.rp, RESET_CLASSIC);
+	reset_player_stop(pl.rp);
+	for (i = 0; i < 20; i++)
+		loop_run_once(l, 10 * LOOP_MS);
+	ck_assert_str_eq(pl.lines, "01 ");
+	ck_assert_int_eq(pl.done, 0);
+
+	/* restarted from a step: the new sequence runs, the old one never resumes */
+	memset(pl.lines, 0, sizeof(pl.lines));
+	pl.n = 0;
+	pl.restart_at = 2;
+	reset_player_start(pl.rp, RESET_UNIX_TIGHT);
+	for (i = 0; i < 1000 && !pl.done; i++)
+		loop_run_once(l, 10 * LOOP_MS);
+	ck_assert_str_eq(pl.lines, "00 11 x1 x0 ");
+	ck_assert_int_eq(pl.done, 1);
+	ck_assert_int_eq(reset_player_start(pl.rp, RESET_NONE), 0);
+	reset_player_free(pl.rp);
+	loop_free(l);
+}
+END_TEST
+
 static Suite *
 reset_suite(void)
 {
@@ -118,6 +193,7 @@ reset_suite(void)
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_tight);
 	tcase_add_test(tc, test_esp_control);
+	tcase_add_test(tc, test_player);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -499,21 +499,21 @@ START_TEST(test_check_front)
 	    "[rule ib]\non = first-sync\naction = ignore-baud-change\n";
 
 	ck_assert_msg(scenario_parse_string("c.ini", text, &sc, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_int_eq(scenario_check_front(&sc, ENDPOINT_CAPS_ALL, ENDPOINT_CAPS_ALL, err,
+	ck_assert_int_eq(scenario_check_front(&sc, CAP_ALL, CAP_ALL, err,
 	    sizeof(err)), 0);
 	ck_assert_str_eq(err, "");
 	/* an RFC 2217 front that cannot freeze: only the freeze is refused */
-	ck_assert_int_eq(scenario_check_front(&sc, ENDPOINT_CAPS_ALL & ~ENDPOINT_CAN_FREEZE_WRITES,
-	    ENDPOINT_CAPS_ALL, err, sizeof(err)), -1);
+	ck_assert_int_eq(scenario_check_front(&sc, CAP_ALL & ~CAP_FREEZE_WRITES,
+	    CAP_ALL, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "c.ini:6: rule fz: freeze-host-writes needs a front that can make "
 	    "the tool's writes block (this front cannot)\n");
 	/* a front that cannot vanish refuses then = disconnect too */
-	ck_assert_int_eq(scenario_check_front(&sc, ENDPOINT_CAN_FREEZE_WRITES, ENDPOINT_CAPS_ALL,
+	ck_assert_int_eq(scenario_check_front(&sc, CAP_FREEZE_WRITES, CAP_ALL,
 	    err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "c.ini:6: rule fz: freeze-host-writes then = disconnect needs a front "
 	    "that can hang up and come back (this front cannot)\n");
 	/* a tcp:// device: no DTR/RTS, no baud */
-	ck_assert_int_eq(scenario_check_front(&sc, ENDPOINT_CAPS_ALL, ENDPOINT_CAN_VANISH, err,
+	ck_assert_int_eq(scenario_check_front(&sc, CAP_ALL, CAP_VANISH, err,
 	    sizeof(err)), -1);
 	ck_assert_str_eq(err, "c.ini:11: rule rs: reset needs a device that can drive DTR/RTS "
 	    "(this device cannot)\nc.ini:16: rule ib: ignore-baud-change needs a device that can "
@@ -523,6 +523,46 @@ START_TEST(test_check_front)
 	ck_assert_uint_eq(strlen(err), 9);
 	ck_assert_int_eq(scenario_check_front(&sc, 0, 0, NULL, 0), -1);
 	scenario_free(&sc);
+}
+END_TEST
+
+START_TEST(test_image_fill)
+{
+	static uint8_t whole[8192], part[8192], other[8192];
+	size_t i, at;
+	int zeros = 0;
+
+	/* the same bytes in any chunking */
+	scenario_image_fill(SCENARIO_IMAGE_MIXED, 8000, 42, 0, whole, sizeof(whole));
+	for (at = 0; at < sizeof(part); at += 37)
+		scenario_image_fill(SCENARIO_IMAGE_MIXED, 8000, 42, at, part + at,
+		    at + 37 <= sizeof(part) ? 37 : sizeof(part) - at);
+	ck_assert_int_eq(memcmp(whole, part, sizeof(whole)), 0);
+	/* mixed: random first half, then 64-byte text lines; past the size 0xFF */
+	ck_assert_int_eq(memcmp(whole + 4000, "sliptap test image line 00000000 ....", 37), 0);
+	ck_assert_int_eq(whole[4000 + 63], '\n');
+	ck_assert_int_eq(memcmp(whole + 4064, "sliptap test image line 00000001 ", 33), 0);
+	ck_assert_uint_eq(whole[7999], (uint8_t)'2');	/* 4000 = 62 lines + "... line 00000062" */
+	ck_assert_uint_eq(whole[8000], 0xFF);
+	ck_assert_uint_eq(whole[8191], 0xFF);
+	for (i = 0; i < 4000; i++)
+		zeros += whole[i] == 0;
+	ck_assert_int_lt(zeros, 100);	/* about 16 expected in 4000 random bytes */
+	/* another seed, other random bytes, the same text */
+	scenario_image_fill(SCENARIO_IMAGE_MIXED, 8000, 43, 0, other, sizeof(other));
+	ck_assert_int_ne(memcmp(whole, other, 4000), 0);
+	ck_assert_int_eq(memcmp(whole + 4000, other + 4000, 4000), 0);
+	/* the other contents */
+	scenario_image_fill(SCENARIO_IMAGE_TEXT, 100, 1, 0, other, 100);
+	ck_assert_int_eq(memcmp(other, "sliptap test image line 00000000 ", 33), 0);
+	scenario_image_fill(SCENARIO_IMAGE_RANDOM, 8000, 42, 0, other, 4000);
+	ck_assert_int_eq(memcmp(whole, other, 4000), 0);
+	scenario_image_fill(SCENARIO_IMAGE_RANDOM, 8000, 42, 4000, other, 8);
+	ck_assert_int_ne(memcmp(other, "sliptap ", 8), 0);
+	scenario_image_fill(SCENARIO_IMAGE_ZEROS, 16, 42, 10, other, 8);
+	ck_assert_int_eq(memcmp(other, "\0\0\0\0\0\0\xff\xff", 8), 0);
+	scenario_image_fill(SCENARIO_IMAGE_ERASED, 16, 42, 0, other, 4);
+	ck_assert_int_eq(memcmp(other, "\xff\xff\xff\xff", 4), 0);
 }
 END_TEST
 
@@ -543,6 +583,7 @@ scenario_suite(void)
 	tcase_add_test(tc, test_flash);
 	tcase_add_test(tc, test_expect_tools);
 	tcase_add_test(tc, test_check_front);
+	tcase_add_test(tc, test_image_fill);
 	suite_add_tcase(s, tc);
 	return s;
 }

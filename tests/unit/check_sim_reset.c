@@ -11,19 +11,8 @@
 #include <string.h>
 
 #include "sim.h"
+#include "simdev.h"
 #include "util.h"
-
-#define MS		1000000ULL
-#define SEC		1000000000ULL
-#define FLASH_SIZE	(1024 * 1024)
-
-struct r {
-	struct sim_device *dev;
-	uint8_t *flash;
-	uint64_t now;
-	uint8_t out[65536];
-	size_t len;
-};
 
 static const struct {
 	enum sim_chip chip;
@@ -41,85 +30,34 @@ static const uint8_t sync_frame[] = {
 	0xc0,
 };
 
-static struct r *
+/* A device at power-on; its boot log is the first output. */
+static struct h *
 r_new(enum sim_chip chip, enum sim_transport tr, enum sim_boot boot)
 {
-	struct r *r = xcalloc(1, sizeof(*r));
-	struct sim_config cfg;
-	const char *why = NULL;
-
-	r->flash = xmalloc(FLASH_SIZE);
-	memset(r->flash, 0xFF, FLASH_SIZE);
-	r->now = 5 * SEC;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.chip = chip;
-	cfg.transport = tr;
-	cfg.boot = boot;
-	cfg.flash = r->flash;
-	cfg.flash_size = FLASH_SIZE;
-	cfg.baud = 115200;
-	r->dev = sim_device_new(&cfg, r->now, &why);
-	ck_assert_msg(r->dev != NULL, "sim_device_new: %s", why ? why : "?");
-	return r;
-}
-
-static void
-r_free(struct r *r)
-{
-	sim_device_free(r->dev);
-	free(r->flash);
-	free(r);
-}
-
-/* Advance to now + dt and collect the output (as a NUL-terminated buffer). */
-static void
-r_run(struct r *r, uint64_t dt)
-{
-	size_t n;
-
-	r->now += dt;
-	sim_device_tick(r->dev, r->now);
-	while (r->len < sizeof(r->out) - 1 &&
-	    (n = sim_device_output(r->dev, r->out + r->len, sizeof(r->out) - 1 - r->len,
-	    r->now)) > 0)
-		r->len += n;
-	r->out[r->len] = '\0';
-}
-
-static void
-r_clear(struct r *r)
-{
-	r->len = 0;
-	r->out[0] = '\0';
-}
-
-static int
-r_has(const struct r *r, const char *s)
-{
-	return memmem(r->out, r->len, s, strlen(s)) != NULL;
+	return h_new_cfg(chip, tr, boot, 0, 0);
 }
 
 /* Lines at now, then wait dt. */
 static void
-r_lines(struct r *r, int dtr, int rts, uint64_t dt)
+r_lines(struct h *r, int dtr, int rts, uint64_t dt)
 {
 	sim_device_set_lines(r->dev, dtr, rts, r->now);
-	r_run(r, dt);
+	h_run(r, dt);
 }
 
 /* SYNC in; nonzero when a SYNC reply came out. */
 static int
-r_sync_answered(struct r *r)
+r_sync_answered(struct h *r)
 {
-	r_clear(r);
+	h_clear(r);
 	sim_device_input(r->dev, sync_frame, sizeof(sync_frame), r->now);
-	r_run(r, 10 * MS);
-	return r_has(r, "\xc0\x01\x08");
+	h_run(r, 10 * MS);
+	return h_has(r, "\xc0\x01\x08");
 }
 
 /* esptool's ClassicReset, each change applied as one call (a local port). */
 static void
-seq_classic(struct r *r)
+seq_classic(struct h *r)
 {
 	r_lines(r, 0, 1, 100 * MS);
 	r_lines(r, 1, 0, 50 * MS);
@@ -128,7 +66,7 @@ seq_classic(struct r *r)
 
 /* esptool's UnixTightReset (both lines in one ioctl). */
 static void
-seq_tight(struct r *r)
+seq_tight(struct h *r)
 {
 	r_lines(r, 0, 0, 0);
 	r_lines(r, 1, 1, 0);
@@ -142,7 +80,7 @@ seq_tight(struct r *r)
  * and esptool's extra setDTR after each setRTS), `gap` between commands.
  */
 static void
-seq_classic_remote(struct r *r, uint64_t gap)
+seq_classic_remote(struct h *r, uint64_t gap)
 {
 	r_lines(r, 0, 0, gap);		/* setDTR(False) */
 	r_lines(r, 0, 1, gap);		/* setRTS(True): EN low */
@@ -155,7 +93,7 @@ seq_classic_remote(struct r *r, uint64_t gap)
 
 /* esptool's USBJTAGSerialReset. */
 static void
-seq_usb_jtag(struct r *r)
+seq_usb_jtag(struct h *r)
 {
 	r_lines(r, 0, 0, 100 * MS);
 	r_lines(r, 1, 0, 100 * MS);
@@ -167,7 +105,7 @@ seq_usb_jtag(struct r *r)
 
 /* esptool's HardReset. */
 static void
-seq_hard(struct r *r)
+seq_hard(struct h *r)
 {
 	r_lines(r, 0, 1, 100 * MS);
 	r_lines(r, 0, 0, 10 * MS);
@@ -175,55 +113,55 @@ seq_hard(struct r *r)
 
 START_TEST(test_tight_reset)
 {
-	struct r *r = r_new(chips[_i].chip, SIM_TRANSPORT_UART, SIM_BOOT_SPI);
+	struct h *r = r_new(chips[_i].chip, SIM_TRANSPORT_UART, SIM_BOOT_SPI);
 
-	r_run(r, 0);
-	ck_assert(r_has(r, chips[_i].spi));
+	h_run(r, 0);
+	ck_assert(h_has(r, chips[_i].spi));
 	ck_assert(!r_sync_answered(r));
-	r_clear(r);
+	h_clear(r);
 	seq_tight(r);
-	ck_assert_msg(r_has(r, chips[_i].download), "no download boot log: %s", r->out);
-	ck_assert(r_has(r, "waiting for download"));
+	ck_assert_msg(h_has(r, chips[_i].download), "no download boot log: %s", r->out);
+	ck_assert(h_has(r, "waiting for download"));
 	ck_assert_int_eq(sim_device_state(r->dev), SIM_STATE_ROM);
 	ck_assert(r_sync_answered(r));
-	r_free(r);
+	h_free(r);
 }
 END_TEST
 
 START_TEST(test_classic_then_hard)
 {
-	struct r *r = r_new(chips[_i].chip, SIM_TRANSPORT_UART, SIM_BOOT_SPI);
+	struct h *r = r_new(chips[_i].chip, SIM_TRANSPORT_UART, SIM_BOOT_SPI);
 
-	r_clear(r);
+	h_clear(r);
 	seq_classic(r);
-	ck_assert_msg(r_has(r, chips[_i].download), "no download boot log: %s", r->out);
+	ck_assert_msg(h_has(r, chips[_i].download), "no download boot log: %s", r->out);
 	ck_assert(r_sync_answered(r));
-	r_clear(r);
+	h_clear(r);
 	seq_hard(r);
-	ck_assert(r_has(r, chips[_i].spi));
+	ck_assert(h_has(r, chips[_i].spi));
 	ck_assert_int_eq(sim_device_state(r->dev), SIM_STATE_APP);
 	ck_assert(!r_sync_answered(r));
 	ck_assert_uint_eq(sim_device_stats(r->dev)->resets, 3);
-	r_free(r);
+	h_free(r);
 }
 END_TEST
 
 /* Over RFC 2217 with pySerial's >= 50 ms per command, EN rises with IO0 high. */
 START_TEST(test_classic_remote_latency)
 {
-	struct r *r = r_new(chips[_i].chip, SIM_TRANSPORT_UART, SIM_BOOT_SPI);
+	struct h *r = r_new(chips[_i].chip, SIM_TRANSPORT_UART, SIM_BOOT_SPI);
 
-	r_clear(r);
+	h_clear(r);
 	seq_classic_remote(r, 50 * MS);
-	ck_assert_msg(r_has(r, chips[_i].spi), "expected SPI boot: %s", r->out);
-	ck_assert(!r_has(r, "waiting for download"));
+	ck_assert_msg(h_has(r, chips[_i].spi), "expected SPI boot: %s", r->out);
+	ck_assert(!h_has(r, "waiting for download"));
 	ck_assert(!r_sync_answered(r));
 	/* with a fast client (well inside the EN rise time) the same order works */
-	r_clear(r);
+	h_clear(r);
 	seq_classic_remote(r, 100000);
-	ck_assert_msg(r_has(r, chips[_i].download), "expected download: %s", r->out);
+	ck_assert_msg(h_has(r, chips[_i].download), "expected download: %s", r->out);
 	ck_assert(r_sync_answered(r));
-	r_free(r);
+	h_free(r);
 }
 END_TEST
 
@@ -231,36 +169,36 @@ END_TEST
 START_TEST(test_usb_jtag_sequences)
 {
 	enum sim_chip chip = _i == 0 ? SIM_CHIP_ESP32S3 : SIM_CHIP_ESP32C3;
-	struct r *r = r_new(chip, SIM_TRANSPORT_USB_JTAG, SIM_BOOT_SPI);
+	struct h *r = r_new(chip, SIM_TRANSPORT_USB_JTAG, SIM_BOOT_SPI);
 
-	r_clear(r);
+	h_clear(r);
 	seq_usb_jtag(r);
-	ck_assert_msg(r_has(r, "rst:0x15 (USB_UART_CHIP_RESET)"), "%s", r->out);
-	ck_assert(r_has(r, chips[_i + 1].download));
+	ck_assert_msg(h_has(r, "rst:0x15 (USB_UART_CHIP_RESET)"), "%s", r->out);
+	ck_assert(h_has(r, chips[_i + 1].download));
 	ck_assert(r_sync_answered(r));
-	r_clear(r);
+	h_clear(r);
 	seq_hard(r);
-	ck_assert(r_has(r, "rst:0x15 (USB_UART_CHIP_RESET)"));
-	ck_assert(r_has(r, chips[_i + 1].spi));
+	ck_assert(h_has(r, "rst:0x15 (USB_UART_CHIP_RESET)"));
+	ck_assert(h_has(r, chips[_i + 1].spi));
 	ck_assert(!r_sync_answered(r));
-	r_clear(r);
+	h_clear(r);
 	seq_classic_remote(r, 50 * MS);
-	ck_assert_msg(r_has(r, chips[_i + 1].download), "classic over USB: %s", r->out);
+	ck_assert_msg(h_has(r, chips[_i + 1].download), "classic over USB: %s", r->out);
 	ck_assert(r_sync_answered(r));
-	r_clear(r);
+	h_clear(r);
 	seq_tight(r);
-	ck_assert(r_has(r, chips[_i + 1].download));
-	r_free(r);
+	ck_assert(h_has(r, chips[_i + 1].download));
+	h_free(r);
 }
 END_TEST
 
 START_TEST(test_held_in_reset)
 {
-	struct r *r = r_new(SIM_CHIP_ESP32, SIM_TRANSPORT_UART, SIM_BOOT_DOWNLOAD);
+	struct h *r = r_new(SIM_CHIP_ESP32, SIM_TRANSPORT_UART, SIM_BOOT_DOWNLOAD);
 
-	r_run(r, 0);
-	ck_assert(r_has(r, "waiting for download"));
-	r_clear(r);
+	h_run(r, 0);
+	ck_assert(h_has(r, "waiting for download"));
+	h_clear(r);
 	r_lines(r, 0, 1, 10 * SEC);
 	ck_assert_int_eq(sim_device_state(r->dev), SIM_STATE_RESET);
 	ck_assert(!r_sync_answered(r));
@@ -269,18 +207,18 @@ START_TEST(test_held_in_reset)
 	/* both lines asserted: EN high, IO0 high (both transistors off) */
 	r_lines(r, 1, 1, 10 * MS);
 	ck_assert_int_eq(sim_device_state(r->dev), SIM_STATE_APP);
-	ck_assert(r_has(r, "boot:0x13 (SPI_FAST_FLASH_BOOT)"));
+	ck_assert(h_has(r, "boot:0x13 (SPI_FAST_FLASH_BOOT)"));
 	/* IO0 alone low does not reset a running chip */
-	r_clear(r);
+	h_clear(r);
 	r_lines(r, 1, 0, 10 * MS);
 	ck_assert_int_eq(sim_device_state(r->dev), SIM_STATE_APP);
-	ck_assert(!r_has(r, "rst:"));
+	ck_assert(!h_has(r, "rst:"));
 	/* a power cycle boots per the strap it is given, lines aside */
 	sim_device_power_cycle(r->dev, SIM_BOOT_DOWNLOAD, r->now);
-	r_run(r, 0);
-	ck_assert(r_has(r, "waiting for download"));
+	h_run(r, 0);
+	ck_assert(h_has(r, "waiting for download"));
 	ck_assert(r_sync_answered(r));
-	r_free(r);
+	h_free(r);
 }
 END_TEST
 
