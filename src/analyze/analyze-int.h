@@ -125,6 +125,10 @@ struct an_console {
 	int		 connected;	/* "Chip is ..." / "Connected to" */
 	int		 connecting;
 	struct an_mark	 seq_line;	/* "after seq N" */
+	uint32_t	 first_addr, block;	/* progress lines: the first address, the step */
+	int		 nprogress;
+	uint64_t	 erase_size;	/* "Flash will be erased from A to B" */
+	uint64_t	 compressed_from;	/* "Compressed N bytes to M" */
 };
 
 struct analyzer {
@@ -133,6 +137,7 @@ struct analyzer {
 	struct session	*sess;
 	struct slip_decoder *dec[2];	/* [0] h2d, [1] d2h */
 	int		 cur_dir;	/* 0/1 while feeding a decoder */
+	uint8_t		*fast_buf;	/* a FRAME record's body, unescaped (SLIP_MAX_FRAME) */
 	uint64_t	 cur_ts;
 	int64_t		 cur_record;
 	int64_t		 cur_line;
@@ -200,6 +205,11 @@ void an_set_str(char **dst, const char *s);
 double an_time_s(const struct analyzer *an, uint64_t ts);
 
 void an_new_run(struct analyzer *an);
+
+/* verify.c */
+void analyze_md5_reset(struct analyzer *an, uint32_t offset, int compressed);
+void analyze_md5_data(struct analyzer *an, const uint8_t *payload, size_t len);
+int analyze_md5_expect(struct analyzer *an, uint32_t addr, uint32_t size, uint8_t digest[16]);
 
 /* textlog.c */
 void an_trace_reset(struct analyzer *an);

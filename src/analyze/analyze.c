@@ -83,107 +83,6 @@ analyze_touch(struct analyzer *an, uint64_t ts)
 	an->cur_ts = ts;
 }
 
-/* ---- MD5 of the data the host sent -------------------------------- */
-
-static void
-analyze_md5_reset(struct analyzer *an, uint32_t offset, int compressed)
-{
-	sim_md5_init(&an->md5);
-	an->md5_bytes = 0;
-	an->md5_last_len = 0;
-	an->md5_region_offset = offset;
-	an->md5_valid = 1;
-	an->region_compressed = compressed;
-	if (an->zs != NULL) {
-		inflateEnd(an->zs);
-		free(an->zs);
-		an->zs = NULL;
-	}
-	if (compressed) {
-		an->zs = xcalloc(1, sizeof(z_stream));
-		if (inflateInit(an->zs) != Z_OK) {
-			free(an->zs);
-			an->zs = NULL;
-			an->md5_valid = 0;
-		}
-	}
-}
-
-/* Hold the newest uncompressed bytes back: the ROM pads the last block. */
-static void
-analyze_md5_add(struct analyzer *an, const uint8_t *buf, size_t len)
-{
-	if (an->md5_last == NULL)
-		an->md5_last = xmalloc(ESP_STUB_BLOCK * 4);
-	while (len > 0) {
-		size_t room = ESP_STUB_BLOCK * 4 - an->md5_last_len;
-		size_t n;
-
-		if (room == 0) {
-			/* keep the last ESP_STUB_BLOCK bytes, hash the rest */
-			size_t keep = ESP_STUB_BLOCK;
-			size_t out = an->md5_last_len - keep;
-
-			sim_md5_update(&an->md5, an->md5_last, out);
-			an->md5_bytes += out;
-			memmove(an->md5_last, an->md5_last + out, keep);
-			an->md5_last_len = keep;
-			continue;
-		}
-		n = len < room ? len : room;
-		memcpy(an->md5_last + an->md5_last_len, buf, n);
-		an->md5_last_len += n;
-		buf += n;
-		len -= n;
-	}
-}
-
-static void
-analyze_md5_data(struct analyzer *an, const uint8_t *payload, size_t len)
-{
-	uint8_t out[8192];
-	z_stream *zs = an->zs;
-	int rc;
-
-	if (!an->md5_valid)
-		return;
-	if (!an->region_compressed) {
-		analyze_md5_add(an, payload, len);
-		return;
-	}
-	if (zs == NULL) {
-		an->md5_valid = 0;
-		return;
-	}
-	zs->next_in = (Bytef *)(uintptr_t)payload;
-	zs->avail_in = (uInt)len;
-	do {
-		zs->next_out = out;
-		zs->avail_out = sizeof(out);
-		rc = inflate(zs, Z_NO_FLUSH);
-		if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
-			an->md5_valid = 0;
-			return;
-		}
-		analyze_md5_add(an, out, sizeof(out) - zs->avail_out);
-	} while (zs->avail_out == 0 && rc != Z_STREAM_END);
-}
-
-/* Expected digest of `size` bytes at `addr`, or -1 when the stream cannot say. */
-static int
-analyze_md5_expect(struct analyzer *an, uint32_t addr, uint32_t size, uint8_t digest[16])
-{
-	struct sim_md5 m;
-
-	if (!an->md5_valid || addr != an->md5_region_offset || size < an->md5_bytes ||
-	    size > an->md5_bytes + an->md5_last_len)
-		return -1;
-	m = an->md5;
-	sim_md5_update(&m, an->md5_last, size - an->md5_bytes);
-	sim_md5_final(&m, digest);
-	return 0;
-}
-
 /* ---- packets ------------------------------------------------------- */
 
 static uint32_t
@@ -425,6 +324,12 @@ analyze_session_cb(const struct session_event *ev, void *arg)
 		an->w.progress.seq = ev->seq;
 		an->w.progress.percent = ev->percent;
 		an->w.progress.offset = ev->address;
+		if (an->w.last_cmd.set && an->w.last_cmd.seq == (int64_t)ev->seq &&
+		    esp_op_has_data_header((uint8_t)an->w.last_cmd.op)) {
+			/* the block's own line (the command event came first) */
+			an->w.last_cmd.percent = ev->percent;
+			an->w.last_cmd.offset = ev->address;
+		}
 		if (ev->percent > an->w.max_percent)
 			an->w.max_percent = ev->percent;
 		analyze_curve(an, ev->percent, ev->ts);
@@ -447,6 +352,11 @@ analyze_session_cb(const struct session_event *ev, void *arg)
 		an->w.last_cmd.op = ev->op;
 		an->w.last_cmd.seq = esp_op_has_data_header(ev->op) ? (int64_t)ev->seq : -1;
 		an->w.last_cmd_answered = 0;
+		if (an->w.progress.set && an->w.last_cmd.seq >= 0 &&
+		    an->w.progress.seq == an->w.last_cmd.seq) {
+			an->w.last_cmd.percent = an->w.progress.percent;
+			an->w.last_cmd.offset = an->w.progress.offset;
+		}
 		if (ev->op == ESP_OP_SYNC)
 			an->w.sync_cmds++;
 		if (an->w.md5.set && ev->op != ESP_OP_SPI_FLASH_MD5)
@@ -550,6 +460,9 @@ analyze_slip_cb(const struct slip_event *ev, void *arg)
 				an_mark_set(an, &an->w.noise, "%zu byte(s) outside any frame where a "
 				    "reply should start (0x%02x first): %s", ev->len,
 				    ev->len ? ev->data[0] : 0, txt);
+				/* the reply the tool was waiting for */
+				an->w.noise.op = an->w.last_cmd.op;
+				an->w.noise.seq = an->w.last_cmd.seq;
 				an->w.noise.error = ev->len ? ev->data[0] : 0;
 			}
 			an->w.outside_after_sync += ev->len;
@@ -617,6 +530,61 @@ analyzer_wire(struct analyzer *an, int dir, const uint8_t *buf, size_t len, uint
 }
 
 /* ---- capture records ------------------------------------------------ */
+
+/*
+ * A FRAME record without escapes, while the decoder is between frames, is
+ * its own decoded body: hand it over without feeding the streaming decoder
+ * byte by byte (the common case, and most of the bytes of a capture). The
+ * events are exactly those the decoder would give.
+ */
+static int
+analyze_frame_fast(struct analyzer *an, int dir, const struct capture_record *r)
+{
+	struct slip_event ev;
+	const uint8_t *p, *end, *db;
+	size_t n = 0;
+
+	if ((r->flags & CAPTURE_F_RAW_PARTIAL) || r->raw_len < 3 || r->raw[0] != SLIP_END ||
+	    r->raw[r->raw_len - 1] != SLIP_END || slip_decoder_in_frame(an->dec[dir]) ||
+	    r->raw_len - 2 > SLIP_MAX_FRAME ||
+	    memchr(r->raw + 1, SLIP_END, r->raw_len - 2) != NULL)
+		return 0;
+	/* unescape; anything but DB DC / DB DD goes the slow way (BAD_ESCAPE events) */
+	if (an->fast_buf == NULL)
+		an->fast_buf = xmalloc(SLIP_MAX_FRAME);
+	p = r->raw + 1;
+	end = r->raw + r->raw_len - 1;
+	while (p < end) {
+		db = memchr(p, SLIP_ESC, (size_t)(end - p));
+		if (db == NULL) {
+			memcpy(an->fast_buf + n, p, (size_t)(end - p));
+			n += (size_t)(end - p);
+			break;
+		}
+		memcpy(an->fast_buf + n, p, (size_t)(db - p));
+		n += (size_t)(db - p);
+		if (db + 1 >= end || (db[1] != SLIP_ESC_END && db[1] != SLIP_ESC_ESC))
+			return 0;
+		an->fast_buf[n++] = db[1] == SLIP_ESC_END ? SLIP_END : SLIP_ESC;
+		p = db + 2;
+	}
+	analyze_touch(an, r->ts_ns);
+	an->w.seen = 1;
+	if (dir == 0)
+		an->w.last_h2d_ts = r->ts_ns;
+	else
+		an->w.last_d2h_ts = r->ts_ns;
+	an->cur_dir = dir;
+	slip_decoder_flush(an->dec[dir]);	/* outside bytes before it come first */
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SLIP_EV_FRAME;
+	ev.data = an->fast_buf;
+	ev.len = n;
+	ev.raw = r->raw;
+	ev.raw_len = r->raw_len;
+	analyze_slip_cb(&ev, an);
+	return 1;
+}
 
 static void
 analyze_fault(struct analyzer *an, const struct capture_record *r)
@@ -771,6 +739,8 @@ analyzer_record(struct analyzer *an, const struct capture_record *r)
 		return;
 	if ((r->flags & CAPTURE_F_STUB) && an->sum.stub < 1)
 		an->sum.stub = 1;
+	if (r->type == CAPTURE_T_FRAME && an->wire_cb == NULL && analyze_frame_fast(an, dir, r))
+		return;
 	analyzer_wire(an, dir, r->raw, r->raw_len, r->ts_ns);
 }
 
@@ -803,6 +773,7 @@ analyzer_free(struct analyzer *an)
 		free(an->zs);
 	}
 	free(an->md5_last);
+	free(an->fast_buf);
 	free(an->t_buf);
 	free(an->js_left);
 	free(an->injected_class);

@@ -176,6 +176,46 @@ an_wire_success(const struct analyzer *an)
 	return w->md5_checked == 1 || w->md5.set || w->flash_end_acked;
 }
 
+/* The port went away mid-flash: a write timeout (a silence first) or a vanish. */
+static void
+an_classify_vanish(struct analyzer *an, struct an_verdict *v)
+{
+	const struct an_wire *w = &an->w;
+	uint64_t last = w->vanish_last_ts;
+	double gap = w->vanish.ts > last ? (double)(w->vanish.ts - last) / 1e9 : 0;
+
+	if (gap >= 5.0) {
+		an_verdict(v, "WRITE_TIMEOUT", 80, &w->vanish, "after %s%s, nothing was "
+		    "written for %.1f s although the tool had its next block to send "
+		    "(host writes blocked); then %s", w->vanish_cmd.text,
+		    w->vanish_cmd_answered ? " and its reply" : " (no reply)", gap, w->vanish.text);
+	} else {
+		an_verdict(v, "DEVICE_VANISHED", 85, &w->vanish, "%s %.1f s after the last "
+		    "bytes, with %s %s%s", w->vanish.text, gap, w->vanish_cmd.text,
+		    w->vanish_cmd_answered ? "answered" : "pending", w->vanish_recovered ?
+		    "; the tool reconnected afterwards and went on (recovered)" : "");
+	}
+	v->at.op = w->vanish_cmd.op;
+	v->at.seq = w->vanish_cmd.seq;
+	v->at.percent = w->vanish_cmd.seq >= 0 ? w->vanish_cmd.percent :
+	    w->vanish_progress.set ? w->vanish_progress.percent : -1;
+	v->at.offset = w->vanish_cmd.seq >= 0 ? w->vanish_cmd.offset :
+	    w->vanish_progress.set ? w->vanish_progress.offset : -1;
+	if (gap >= 5.0 && w->vanish_cmd_answered && an_is_data_op(w->vanish_cmd.op) &&
+	    w->vanish_cmd.seq >= 0) {
+		/* the tool printed the next block's line, then its write blocked */
+		const struct session_region *rg = &w->vanish_region;
+
+		if (rg->num_blocks > (uint32_t)w->vanish_cmd.seq + 1) {
+			v->at.seq = w->vanish_cmd.seq + 1;
+			v->at.percent = esp_progress_percent((uint32_t)v->at.seq,
+			    rg->num_blocks);
+			if (!rg->compressed)
+				v->at.offset = rg->offset + (int64_t)v->at.seq * rg->block_size;
+		}
+	}
+}
+
 static void
 an_classify_wire(struct analyzer *an, struct an_verdict *v)
 {
@@ -193,37 +233,7 @@ an_classify_wire(struct analyzer *an, struct an_verdict *v)
 	}
 	if (w->vanish.set && w->vanish.phase != SESSION_PHASE_DONE &&
 	    w->vanish.phase != SESSION_PHASE_VERIFYING) {
-		uint64_t last = w->vanish_last_ts;
-		double gap = w->vanish.ts > last ? (double)(w->vanish.ts - last) / 1e9 : 0;
-
-		if (gap >= 5.0) {
-			an_verdict(v, "WRITE_TIMEOUT", 80, &w->vanish, "after %s%s, nothing was "
-			    "written for %.1f s although the tool had its next block to send "
-			    "(host writes blocked); then %s", w->vanish_cmd.text,
-			    w->vanish_cmd_answered ? " and its reply" : " (no reply)", gap, w->vanish.text);
-		} else {
-			an_verdict(v, "DEVICE_VANISHED", 85, &w->vanish, "%s %.1f s after the last "
-			    "bytes, with %s %s%s", w->vanish.text, gap, w->vanish_cmd.text,
-			    w->vanish_cmd_answered ? "answered" : "pending", w->vanish_recovered ?
-			    "; the tool reconnected afterwards and went on (recovered)" : "");
-		}
-		v->at.op = w->vanish_cmd.op;
-		v->at.seq = w->vanish_cmd.seq;
-		v->at.percent = w->vanish_progress.set ? w->vanish_progress.percent : -1;
-		v->at.offset = w->vanish_progress.set ? w->vanish_progress.offset : -1;
-		if (gap >= 5.0 && w->vanish_cmd_answered && an_is_data_op(w->vanish_cmd.op) &&
-		    w->vanish_cmd.seq >= 0) {
-			/* the tool printed the next block's line, then its write blocked */
-			const struct session_region *rg = &w->vanish_region;
-
-			if (rg->num_blocks > (uint32_t)w->vanish_cmd.seq + 1) {
-				v->at.seq = w->vanish_cmd.seq + 1;
-				v->at.percent = esp_progress_percent((uint32_t)v->at.seq,
-				    rg->num_blocks);
-				if (!rg->compressed)
-					v->at.offset = rg->offset + (int64_t)v->at.seq * rg->block_size;
-			}
-		}
+		an_classify_vanish(an, v);
 		return;
 	}
 	if (an_wire_success(an)) {
@@ -380,6 +390,11 @@ an_classify_console(struct analyzer *an, struct an_verdict *v)
 	}
 	if (c->hash_ok) {
 		an_verdict(v, "SUCCESS", 80, &c->progress, "the tool printed \"Hash of data verified.\"");
+		return;
+	}
+	if (c->running_stub && !c->stub_running && !c->progress.set) {
+		an_verdict(v, "STUB_NO_START", 60, NULL, "the log stops at \"Running stub...\": the "
+		    "stub never said it runs (the tool hangs there)");
 		return;
 	}
 	if (c->error.set) {
@@ -544,6 +559,33 @@ an_injected_class(const struct analysis_summary *s)
 
 /* ---- assembling --------------------------------------------------------- */
 
+/*
+ * Image size and compression from a console log: "Compressed N bytes",
+ * else "Flash will be erased from A to B", else estimated from the progress
+ * lines (esptool prints 100 * (k + 1) / N % before block k of N).
+ */
+static void
+an_console_size(struct analysis_summary *s, const struct an_console *c)
+{
+	if (c->nprogress > 0 && s->compressed < 0)
+		s->compressed = 0;	/* esptool says "Compressed ..." when it compresses */
+	if (c->compressed_from > 0)
+		s->image_size = c->compressed_from;
+	else if (c->erase_size > 0)
+		s->image_size = c->erase_size;
+	else if (c->block > 0 && c->progress.set && c->progress.percent > 0 &&
+	    c->progress.offset >= c->first_addr) {
+		uint64_t k = (uint64_t)(c->progress.offset - c->first_addr) / c->block;
+		uint64_t n = (100 * (k + 1) + (uint64_t)c->progress.percent) /
+		    ((uint64_t)c->progress.percent + 1);
+
+		if (n < k + 1)
+			n = k + 1;
+		s->image_size = n * c->block;
+	}
+}
+
+
 void
 an_summary_free(struct analysis_summary *s)
 {
@@ -695,6 +737,8 @@ analyzer_finish(struct analyzer *an, const char *name)
 	a->summary.frames_d2h = an->w.d2h_frames;
 	if (a->summary.stub < 0 && an->input != ANALYZE_IN_CONSOLE && an->w.sync_answered)
 		a->summary.stub = an->w.ohai ? 1 : 0;
+	if (an->input == ANALYZE_IN_CONSOLE)
+		an_console_size(&a->summary, &an->c);
 	if (a->summary.stub < 0 && an->input == ANALYZE_IN_CONSOLE && an->c.connected)
 		a->summary.stub = an->c.stub_running || an->c.running_stub ? 1 : 0;
 	if (a->summary.stub == 1 && a->summary.stub_kind == NULL)

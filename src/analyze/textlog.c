@@ -360,10 +360,16 @@ an_console_line(struct analyzer *an, const char *l)
 		if (an->sum.nbauds < 8 && an->input == ANALYZE_IN_CONSOLE)
 			an->sum.bauds[an->sum.nbauds++] = c->baud_to;
 	}
-	if (strstr(l, "Compressed ") != NULL && strstr(l, " bytes to ") != NULL) {
+	if ((p = strstr(l, "Compressed ")) != NULL && strstr(l, " bytes to ") != NULL) {
 		an->sum.compressed = 1;
-		if (an->sum.image_size == 0)
-			an->sum.image_size = strtoull(l + (strstr(l, "Compressed ") - l) + 11, NULL, 10);
+		c->compressed_from = strtoull(p + 11, NULL, 10);
+	}
+	if ((p = strstr(l, "Flash will be erased from 0x")) != NULL) {
+		char *e;
+		unsigned long long from = strtoull(p + 26, &e, 16), to;
+
+		if ((e = strstr(e, " to 0x")) != NULL && (to = strtoull(e + 6, NULL, 16)) >= from)
+			c->erase_size = to - from + 1;
 	}
 	if (strstr(l, "Hash of data verified") != NULL)
 		c->hash_ok = 1;
@@ -384,6 +390,11 @@ an_console_line(struct analyzer *an, const char *l)
 		an_mark_set(an, &c->progress, "%s", l);
 		c->progress.percent = percent;
 		c->progress.offset = addr;
+		if (c->nprogress == 0)
+			c->first_addr = addr;
+		else if (c->block == 0 && addr > c->first_addr)
+			c->block = addr - c->first_addr;
+		c->nprogress++;
 		if (an->input == ANALYZE_IN_CONSOLE && percent >= 0 && an->ncurve < AN_PROGRESS_MAX &&
 		    (an->ncurve == 0 || an->curve[an->ncurve - 1].percent != percent)) {
 			an->curve[an->ncurve].t = (double)an->lineno;

@@ -37,6 +37,31 @@ ts_where(FILE *fp, const struct analysis *a, int data_cmd)
 		fprintf(fp, "progress = %d\n", a->where.percent);
 }
 
+/* A comment wrapped at 90 columns (scenario lines are limited in length). */
+static void
+ts_comment(FILE *fp, const char *prefix, const char *text)
+{
+	size_t col = 0, n;
+
+	fprintf(fp, "; %s", prefix);
+	col = 2 + strlen(prefix);
+	while (text != NULL && *text != '\0') {
+		while (*text == ' ')
+			text++;
+		n = strcspn(text, " ");
+		if (n == 0)
+			break;
+		if (col + n + 1 > 90 && col > 2) {
+			fprintf(fp, "\n;  ");
+			col = 3;
+		}
+		fprintf(fp, " %.*s", (int)(n > 150 ? 150 : n), text);
+		col += n + 1;
+		text += n;
+	}
+	fputc('\n', fp);
+}
+
 static int
 ts_is_data(const struct analysis *a)
 {
@@ -146,8 +171,8 @@ analyze_write_scenario(const char *input, const struct analysis *a, FILE *fp, ch
 	for (i = 0; name[i] != '\0'; i++)
 		name[i] = name[i] == '_' ? '-' : (char)(name[i] >= 'A' && name[i] <= 'Z' ?
 		    name[i] - 'A' + 'a' : name[i]);
-	fprintf(fp, "; Written by `sliptap analyze --to-scenario` from %s (%s input).\n", input,
-	    analyze_input_name(a->input));
+	ts_comment(fp, "Written by `sliptap analyze --to-scenario` from", input);
+	fprintf(fp, "; (%s input)\n", analyze_input_name(a->input));
 	fprintf(fp, "; Report: %s at", a->class_name);
 	if (a->where.command != NULL)
 		fprintf(fp, " %s", a->where.command);
@@ -155,7 +180,8 @@ analyze_write_scenario(const char *input, const struct analysis *a, FILE *fp, ch
 		fprintf(fp, " seq %lld", (long long)a->where.seq);
 	if (a->where.percent >= 0)
 		fprintf(fp, " (%d %%)", a->where.percent);
-	fprintf(fp, "\n; what: %s\n", a->headline ? a->headline : "");
+	fputc('\n', fp);
+	ts_comment(fp, "what:", a->headline);
 	fprintf(fp, "; Not inferred: the image content (any image of the size below works),\n"
 	    "; timing of the original link%s%s.\n", chip ? "" : ", the chip (esp32 assumed)",
 	    size ? "" : ", the image size (64K assumed)");
@@ -166,7 +192,10 @@ analyze_write_scenario(const char *input, const struct analysis *a, FILE *fp, ch
 	if (chip != NULL && strcmp(chip, "esp32s3") == 0 && strcmp(a->class_name, "WRITE_TIMEOUT") == 0)
 		fprintf(fp, "transport = usb-jtag\n");
 	fprintf(fp, "client = any\n");
-	if (s->stub == 0)
+	if (strcmp(a->class_name, "RAM_UPLOAD_CORRUPT") == 0 ||
+	    strcmp(a->class_name, "STUB_NO_START") == 0)
+		fprintf(fp, "; the failure is in the stub upload: the tool uploads one\nstub = yes\n");
+	else if (s->stub == 0)
 		fprintf(fp, "; summary \"loader\": ROM\nstub = no\n");
 	else if (s->stub == 1)
 		fprintf(fp, "; summary \"loader\": stub\nstub = yes\n");
@@ -185,7 +214,8 @@ analyze_write_scenario(const char *input, const struct analysis *a, FILE *fp, ch
 
 		fprintf(fp, "change_baud = %u\n", b);
 	}
-	fprintf(fp, "\n[expect]\nclass = %s\n", a->class_name);
+	fprintf(fp, "\n[expect]\n; the failing run the report shows\noutcome = fail-clean\n");
+	fprintf(fp, "class = %s\n", a->class_name);
 	if (a->where.percent >= 0 && (strcmp(a->class_name, "WRITE_TIMEOUT") == 0))
 		fprintf(fp, "last_progress = %d\n", a->where.percent);
 	if (ts_rule(fp, a) != 0) {

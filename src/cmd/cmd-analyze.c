@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyze.h"
 #include "cmd.h"
@@ -25,8 +26,11 @@ analyze_out(const char *path, const struct analysis *a, const char *input,
 	rc = fn(input, a, fp, err, sizeof(err));
 	if (fp != stdout && fclose(fp) != 0)
 		rc = -1;
-	if (rc != 0)
+	if (rc != 0) {
 		fprintf(stderr, "sliptap: %s\n", err[0] ? err : path);
+		if (fp != stdout)
+			unlink(path);	/* no half-written report */
+	}
 	return rc;
 }
 

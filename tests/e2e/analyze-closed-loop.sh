@@ -92,6 +92,13 @@ run_one() {
 		v=$(e2e_esptool_version "$tool")
 		spec=esptool:$v
 		tag=py-$v
+		if e2e_version_ge "$v" 5.3 && [ "${ANALYZE_ESPTOOL_53:-0}" != 1 ]; then
+			# XXX until the simulator speaks esptool 5.3's flasher stub (even
+			# --stub-version 1 fails against it today); ANALYZE_ESPTOOL_53=1 tries.
+			printf '%-28s %-10s SKIP: the simulator does not run esptool %s yet\n' \
+			    "$(basename "$f" .ini)" "$tag" "$v" | tee -a "$results"
+			return 0
+		fi
 	fi
 	eval "$("$SLIPTAP" check -e -t "$spec" "$f")" || { echo "check failed: $f"; return 1; }
 	case "$SCENARIO_CLIENT:$client" in
