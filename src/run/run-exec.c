@@ -227,42 +227,24 @@ run_rmdir(const char *dir)
 	rmdir(dir);
 }
 
-/*
- * The test image: deterministic from the seed, its content as the scenario's
- * `image` key says (mixed: half random bytes, then text lines, so both the
- * deflate and the raw paths carry real data).
- */
+/* The test image (scenario_image_fill: its content kind, deterministic from the seed). */
 int
 run_make_image(const char *path, uint64_t size, int kind, uint64_t seed)
 {
-	uint64_t x = seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull, i, nrand;
-	char line[80];
-	FILE *f;
+	uint8_t buf[65536];
+	uint64_t pos;
 	size_t n;
+	FILE *f;
 
 	if ((f = fopen(path, "wb")) == NULL)
 		return -1;
-	nrand = kind == SCENARIO_IMAGE_MIXED ? size / 2 : kind == SCENARIO_IMAGE_RANDOM ? size : 0;
-	for (i = 0; i < nrand; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		putc((int)(x >> 32) & 0xff, f);
+	for (pos = 0; pos < size; pos += n) {
+		n = size - pos > sizeof(buf) ? sizeof(buf) : (size_t)(size - pos);
+		scenario_image_fill((enum scenario_image)kind, size, seed, pos, buf, n);
+		if (fwrite(buf, 1, n, f) != n)
+			break;
 	}
-	if (kind == SCENARIO_IMAGE_ZEROS || kind == SCENARIO_IMAGE_ERASED) {
-		for (i = nrand; i < size; i++)
-			putc(kind == SCENARIO_IMAGE_ZEROS ? 0x00 : 0xff, f);
-		return fclose(f) == 0 ? 0 : -1;
-	}
-	for (i = 0; i < size - nrand; i += n) {
-		snprintf(line, sizeof(line), "sliptap test image line %08llu ...............................\n",
-		    (unsigned long long)(i / 64));
-		n = strlen(line);
-		if (n > size - nrand - i)
-			n = (size_t)(size - nrand - i);
-		fwrite(line, 1, n, f);
-	}
-	return fclose(f) == 0 ? 0 : -1;
+	return fclose(f) == 0 && pos >= size ? 0 : -1;
 }
 
 /* Compare SIZE bytes at OFFSET of flash with the image; "match" or what differs. */

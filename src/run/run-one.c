@@ -410,7 +410,7 @@ run_one_prepare(struct run_ctx *c, struct run_tool *tool, const struct scenario 
 	    "usb-jtag" : "uart";
 	run_one_path(c, c->image, sizeof(c->image), "image.bin");
 	if (run_make_image(c->image, size, sc != NULL ? (int)sc->flash.image : SCENARIO_IMAGE_MIXED,
-	    0x51197a9) != 0) {
+	    c->seed) != 0) {
 		snprintf(c->harness, sizeof(c->harness), "cannot write %.400s: %s", c->image, strerror(errno));
 		return -1;
 	}
