@@ -3,12 +3,15 @@
  * to a live tool and report where the tool diverged. Options here; the work
  * is in src/run/run-replay.c.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "analyze.h"
 #include "cmd.h"
 #include "run.h"
 #include "scenario.h"
@@ -17,7 +20,9 @@
 #include "../run/run-replay.h"
 
 static const char cmd_replay_help[] =
-"Serve a pty that answers like the device in CAPTURE did: each command the\n"
+"Serve a pty that answers like the device in CAPTURE did (a capture, or an\n"
+"esptool / esptool-js --trace log, rebuilt into one first as `sliptap import`\n"
+"does): each command the\n"
 "live tool sends gets the bytes the recorded tool received after the same\n"
 "command (matched by op and block seq, or op and arguments; never by position),\n"
 "with the recorded delays, so faults that were injected (dropped, corrupted,\n"
@@ -42,6 +47,41 @@ static const char cmd_replay_help[] =
 "  esptool.py --port /tmp/ttyREPLAY --before no_reset write_flash 0x10000 app.bin\n"
 "  sliptap replay customer.pcap -- esptool.py --port {port} --before no_reset \\\n"
 "      write_flash 0x10000 app.bin\n";
+
+/*
+ * Load a capture, or a trace log (esptool --trace, esptool-js) rebuilt into
+ * a temporary capture by the analyser's importer first.
+ */
+static int
+cmd_replay_load(const char *path, struct replay *rp, char *err, size_t errlen)
+{
+	uint8_t head[4096];
+	char tmp[4096];
+	const char *dir = getenv("TMPDIR");
+	size_t n;
+	FILE *f;
+	int fd, rc;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = fread(head, 1, sizeof(head), f);
+	fclose(f);
+	if (analyze_detect(head, n) != ANALYZE_IN_TRACE)
+		return replay_load(path, rp, err, errlen);
+	snprintf(tmp, sizeof(tmp), "%s/sliptap-replay.XXXXXX", dir != NULL && *dir ? dir : "/tmp");
+	if ((fd = mkstemp(tmp)) < 0) {
+		snprintf(err, errlen, "cannot make a temp file: %s", strerror(errno));
+		return -1;
+	}
+	close(fd);
+	rc = analyze_import(path, tmp, err, errlen);
+	if (rc == 0)
+		rc = replay_load(tmp, rp, err, errlen);
+	unlink(tmp);
+	return rc;
+}
 
 static int
 cmd_replay_exec(int argc, char **argv)
@@ -96,7 +136,7 @@ cmd_replay_exec(int argc, char **argv)
 		}
 		o.argv = argv + optind;
 	}
-	if (replay_load(capture, &rp, err, sizeof(err)) != 0) {
+	if (cmd_replay_load(capture, &rp, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sliptap replay: %s\n", err);
 		return 1;
 	}
@@ -113,7 +153,7 @@ cmd_replay_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_replay_entry = {
 	.name = "replay",
-	.usage = "[--link PATH] [--fast] [--timeout DUR] CAPTURE [-- COMMAND ARGS... {port} ...]",
+	.usage = "[--link PATH] [--fast] [--timeout DUR] CAPTURE|TRACELOG [-- COMMAND ARGS... {port} ...]",
 	.summary = "play a capture's device side back to a live tool; report divergences",
 	.help = cmd_replay_help,
 	.exec = cmd_replay_exec,

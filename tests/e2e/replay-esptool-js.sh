@@ -8,7 +8,11 @@
 #      the fault played back and no divergence;
 #   3. replaying the shipped esptool v4.9.1 capture to esptool-js reports
 #      where esptool-js differs (its own flasher stub: other MEM_BEGIN sizes);
-#   4. a file that is not a capture is refused (exit 1), usage errors exit 2.
+#   4. an esptool --trace log (tests/data/block-rejected-3x/py-VER.trace.log),
+#      rebuilt into a capture, replayed to the same esptool version from
+#      $ESPTOOL reproduces its failure (this part runs when ESPTOOL names a
+#      version with a kept trace);
+#   5. a file that is not a capture is refused (exit 1), usage errors exit 2.
 . "$(dirname "$0")/lib.sh"
 e2e_need_sliptap
 e2e_need_js
@@ -47,6 +51,20 @@ cat "$w/div.out"
 e2e_expect "$w/div.out" "^divergence: [0-9]* point" "other tool: divergences reported"
 e2e_expect "$w/div.out" "^  MEM_BEGIN: " "other tool: its own stub"
 e2e_expect "$w/div.out" "^Chip is ESP32" "other tool: chip detection answered from the recording"
+
+for et in $(e2e_esptool_versions); do
+	ver=$(e2e_esptool_version "$et")
+	trace="$E2E_ROOT/tests/data/block-rejected-3x/py-$ver.trace.log"
+	[ -f "$trace" ] || continue
+	e2e_log "replay esptool $ver's trace log to esptool $ver"
+	head -c 131072 "$w/rec/image.bin" >"$w/img128k"
+	timeout -k 5 120 "$SLIPTAP" replay --fast --timeout 90s "$trace" -- "$PYTHON" "$et" --port '{port}' \
+	    --chip esp32 --before no_reset --after no_reset write_flash -u 0x10000 "$w/img128k" \
+	    >"$w/trace-$ver.out" 2>&1
+	cat "$w/trace-$ver.out"
+	e2e_expect "$w/trace-$ver.out" "Failed to write to target Flash after seq" "trace $ver: the failure"
+	e2e_expect "$w/trace-$ver.out" "^divergence: none" "trace $ver: same tool"
+done
 
 e2e_log "bad input"
 printf 'not a capture\n' >"$w/bad.pcap"
