@@ -35,6 +35,9 @@ extern const struct cmd_entry cmd_ports_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_scenarios_entry;
 extern const struct cmd_entry cmd_dump_entry;
+extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_matrix_entry;
+extern const struct cmd_entry cmd_replay_entry;
 extern const struct cmd_entry cmd_analyze_entry;
 extern const struct cmd_entry cmd_import_entry;
 

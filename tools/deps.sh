@@ -10,7 +10,8 @@
 set -eu
 
 PKGS="build-essential pkg-config libserialport-dev libpcap-dev check libinih-dev zlib1g-dev \
-clang libclang-rt-14-dev tshark socat groff-base nodejs npm python3-serial"
+clang libclang-rt-14-dev tshark socat groff-base nodejs npm python3-serial \
+ser2net labgrid python3-pytest libxml2-utils"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	# Not Debian: check what the build and the tests use, install nothing.

@@ -208,7 +208,7 @@ an_classify_vanish(struct analyzer *an, struct an_verdict *v)
 
 		if (rg->num_blocks > (uint32_t)w->vanish_cmd.seq + 1) {
 			v->at.seq = w->vanish_cmd.seq + 1;
-			v->at.percent = session_progress_percent((uint32_t)v->at.seq,
+			v->at.percent = esp_progress_percent((uint32_t)v->at.seq,
 			    rg->num_blocks);
 			if (!rg->compressed)
 				v->at.offset = rg->offset + (int64_t)v->at.seq * rg->block_size;
@@ -277,7 +277,7 @@ an_classify_wire(struct analyzer *an, struct an_verdict *v)
 			const struct session_state *st = session_state(an->sess);
 
 			if (st->region.num_blocks > (uint32_t)v->at.seq) {
-				v->at.percent = session_progress_percent((uint32_t)v->at.seq,
+				v->at.percent = esp_progress_percent((uint32_t)v->at.seq,
 				    st->region.num_blocks);
 				if (!st->region.compressed)
 					v->at.offset = st->region.offset +

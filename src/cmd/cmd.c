@@ -13,6 +13,9 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
 	&cmd_scenarios_entry,
 	&cmd_dump_entry,
+	&cmd_run_entry,
+	&cmd_matrix_entry,
+	&cmd_replay_entry,
 	&cmd_analyze_entry,
 	&cmd_import_entry,
 	NULL
