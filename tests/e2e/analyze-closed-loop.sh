@@ -12,7 +12,7 @@
 #
 # ANALYZE_GEN_DIR=DIR keeps every capture and log in DIR/<scenario>/<client>.*
 # (tools/gen-testdata.sh uses it). E2E_SCENARIOS and E2E_SCENARIO_CLIENTS
-# narrow the run as in scenario-library.sh.
+# narrow the run as in matrix-library.sh.
 . "$(dirname "$0")/lib.sh"
 e2e_need_sliptap
 e2e_need_js

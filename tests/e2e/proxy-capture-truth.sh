@@ -10,7 +10,7 @@
 # tool sent (A -r), what it received (A -R), what reached the device (B -r)
 # and what the device sent (B -R). Held, delayed, corrupted, dropped,
 # injected and thrown-away bytes included. The outcome of each flash does
-# not matter here (scenario-library.sh checks those).
+# not matter here (matrix-library.sh checks those).
 . "$(dirname "$0")/lib.sh"
 e2e_need_sliptap
 e2e_need_js
