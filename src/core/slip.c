@@ -236,20 +236,26 @@ oversize_end:
 void
 slip_decoder_feed(struct slip_decoder *d, const uint8_t *buf, size_t len)
 {
-	const uint8_t *p, *c0, *db;
+	const uint8_t *p, *end = buf + len, *c0 = NULL, *db = NULL;
 	size_t i = 0, run, room;
 
 	while (i < len) {
 		/*
 		 * Fast path: a run of plain bytes (no C0; no DB inside a frame)
-		 * is copied whole, found with memchr; slip_byte handles the rest.
+		 * is copied whole, found with memchr (each search remembered
+		 * until passed); slip_byte handles the special bytes.
 		 */
 		p = buf + i;
-		c0 = memchr(p, SLIP_END, len - i);
-		run = c0 != NULL ? (size_t)(c0 - p) : len - i;
+		if (c0 == NULL || c0 < p)
+			if ((c0 = memchr(p, SLIP_END, len - i)) == NULL)
+				c0 = end;
+		run = (size_t)(c0 - p);
 		room = 0;
 		if (d->state == SLIP_ST_FRAME) {
-			if (run > 0 && (db = memchr(p, SLIP_ESC, run)) != NULL)
+			if (run > 0 && (db == NULL || db < p))
+				if ((db = memchr(p, SLIP_ESC, len - i)) == NULL)
+					db = end;
+			if (db != NULL && db >= p && (size_t)(db - p) < run)
 				run = (size_t)(db - p);
 			room = d->max_frame - d->body_len;
 		} else if (d->state == SLIP_ST_OUTSIDE)
