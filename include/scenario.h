@@ -305,8 +305,9 @@ void scenario_free(struct scenario *sc);
 
 /*
  * The expectation for `client` ("esptool", "esptool-js"; "py" and "js" are
- * accepted too; NULL = the base [expect]) at `version` ("4.9.1"; NULL when
- * unknown, then only unversioned [expect TOOL] sections apply): [expect]
+ * accepted too; NULL = the base [expect]) at `version` ("4.9.1"; a suffix
+ * after the numbers such as ".dev3" or "-rc1" is ignored; NULL when unknown,
+ * then only unversioned [expect TOOL] sections apply): [expect]
  * with every matching [expect TOOL] section applied in file order. Strings
  * borrow from sc. Returns 0; -1 when client is not a known tool and -2 when
  * version is not N[.N[.N]] (out is then the base [expect]).

@@ -189,6 +189,102 @@ fault_flip(struct fault_engine *e, const struct scenario_rule *r, uint64_t *rng,
 	}
 }
 
+/* corrupt: flip bits in the target bytes of the work body (or the framing). */
+static void
+fault_apply_corrupt(struct fault_engine *e, struct fault_rule_state *rs,
+    const struct fault_info *in, struct fault_work *w, struct fault_fired *f)
+{
+	const struct scenario_rule *r = rs->r;
+	size_t lo = 0, hi = e->wbody_len;
+	int sl;
+
+	if (r->target == SCENARIO_TARGET_FRAMING) {
+		uint8_t b = (uint8_t)fault_draw_below(&rs->act_rng, 255);
+
+		if (b >= SLIP_END)
+			b++;	/* anything but C0 */
+		w->framing = b + 1;
+		fault_changed(f, "opening C0 replaced by 0x%02x", b);
+		return;
+	}
+	if (in->kind == SCENARIO_KIND_TEXT) {
+		lo = 0;
+	} else if (r->target == SCENARIO_TARGET_ANY || !in->is_packet) {
+		lo = 0;
+	} else if (r->target == SCENARIO_TARGET_HEADER) {
+		hi = ESP_HDR_LEN;
+	} else if (r->target == SCENARIO_TARGET_CHECKSUM) {
+		lo = 4;
+		hi = 8;
+	} else if (in->kind == SCENARIO_KIND_COMMAND) {
+		/* payload: the block after a *_DATA sub-header, else the data */
+		lo = ESP_HDR_LEN;
+		if (esp_op_has_data_header(in->op) && e->wbody_len > ESP_HDR_LEN + ESP_DATA_HDR_LEN)
+			lo += ESP_DATA_HDR_LEN;
+	} else {
+		/* response: data before the status bytes, or the status */
+		sl = r->target == SCENARIO_TARGET_STATUS ? (in->status_len ? in->status_len : 2) :
+		    (in->status_len ? in->status_len : 4);
+		if (r->target == SCENARIO_TARGET_STATUS) {
+			lo = e->wbody_len >= (size_t)sl ? e->wbody_len - (size_t)sl : 0;
+			if (lo < ESP_HDR_LEN)
+				lo = ESP_HDR_LEN;
+		} else {
+			lo = ESP_HDR_LEN;
+			hi = e->wbody_len >= ESP_HDR_LEN + (size_t)sl ? e->wbody_len - (size_t)sl :
+			    ESP_HDR_LEN;
+			if (hi <= lo) {
+				/* no data besides the status: corrupt the value word */
+				lo = 4;
+				hi = 8;
+			}
+		}
+	}
+	if (hi <= lo || hi > e->wbody_len) {
+		fault_changed(f, "nothing to corrupt");
+		return;
+	}
+	fault_flip(e, r, &rs->act_rng, lo, hi, f);
+	w->body_changed = 1;
+}
+
+/* reply: answer a command instead of the device, or rewrite a reply's status. */
+static void
+fault_apply_reply(struct fault_engine *e, const struct scenario_rule *r,
+    const struct fault_info *in, struct fault_decision *d, struct fault_work *w,
+    struct fault_fired *f)
+{
+	int sl = r->status_len ? r->status_len : in->status_len ? in->status_len : 4;
+
+	if (in->kind == SCENARIO_KIND_COMMAND) {
+		uint8_t data[4] = { r->status, r->error, 0, 0 };
+		uint8_t body[ESP_HDR_LEN + 4];
+		uint8_t enc[SLIP_ENCODED_MAX(sizeof(body))];
+		size_t n;
+
+		n = esp_response_build(in->op, 0, data, (size_t)sl, body);
+		n = slip_encode(body, n, enc);
+		fault_send_add(e, d, SESSION_FROM_DEVICE, 0, enc, n, r);
+		d->drop = 1;
+		fault_changed(f, "answered %s with status %u error 0x%02x (%s) instead of forwarding it",
+		    fault_opname(in->op), r->status, r->error,
+		    esp_error_name(r->error) ? esp_error_name(r->error) : "?");
+	} else {
+		size_t at;
+
+		if (e->wbody_len < ESP_HDR_LEN + (size_t)sl) {
+			fault_changed(f, "reply too short for a status");
+			return;
+		}
+		at = e->wbody_len - (size_t)sl;
+		e->wbody[at] = r->status;
+		e->wbody[at + 1] = r->error;
+		w->body_changed = 1;
+		fault_changed(f, "status of the %s reply set to %u error 0x%02x (%s)",
+		    fault_opname(in->op), r->status, r->error,
+		    esp_error_name(r->error) ? esp_error_name(r->error) : "?");
+	}
+}
 
 void
 fault_apply_unit(struct fault_engine *e, struct fault_rule_state *rs, const struct fault_unit *u,
@@ -231,60 +327,9 @@ fault_apply_unit(struct fault_engine *e, struct fault_rule_state *rs, const stru
 		fault_changed(f, "sliced %zu bytes into %u-byte pieces %llu us apart", u->raw_len, r->size,
 		    (unsigned long long)(r->gap_ns / NS_PER_US));
 		break;
-	case SCENARIO_ACT_CORRUPT: {
-		size_t lo = 0, hi = e->wbody_len;
-		int sl;
-
-		if (r->target == SCENARIO_TARGET_FRAMING) {
-			uint8_t b = (uint8_t)fault_draw_below(&rs->act_rng, 255);
-
-			if (b >= SLIP_END)
-				b++;	/* anything but C0 */
-			w->framing = b + 1;
-			fault_changed(f, "opening C0 replaced by 0x%02x", b);
-			break;
-		}
-		if (in->kind == SCENARIO_KIND_TEXT) {
-			lo = 0;
-		} else if (r->target == SCENARIO_TARGET_ANY || !in->is_packet) {
-			lo = 0;
-		} else if (r->target == SCENARIO_TARGET_HEADER) {
-			hi = ESP_HDR_LEN;
-		} else if (r->target == SCENARIO_TARGET_CHECKSUM) {
-			lo = 4;
-			hi = 8;
-		} else if (in->kind == SCENARIO_KIND_COMMAND) {
-			/* payload: the block after a *_DATA sub-header, else the data */
-			lo = ESP_HDR_LEN;
-			if (esp_op_has_data_header(in->op) && e->wbody_len > ESP_HDR_LEN + ESP_DATA_HDR_LEN)
-				lo += ESP_DATA_HDR_LEN;
-		} else {
-			/* response: data before the status bytes, or the status */
-			sl = r->target == SCENARIO_TARGET_STATUS ? (in->status_len ? in->status_len : 2) :
-			    (in->status_len ? in->status_len : 4);
-			if (r->target == SCENARIO_TARGET_STATUS) {
-				lo = e->wbody_len >= (size_t)sl ? e->wbody_len - (size_t)sl : 0;
-				if (lo < ESP_HDR_LEN)
-					lo = ESP_HDR_LEN;
-			} else {
-				lo = ESP_HDR_LEN;
-				hi = e->wbody_len >= ESP_HDR_LEN + (size_t)sl ? e->wbody_len - (size_t)sl :
-				    ESP_HDR_LEN;
-				if (hi <= lo) {
-					/* no data besides the status: corrupt the value word */
-					lo = 4;
-					hi = 8;
-				}
-			}
-		}
-		if (hi <= lo || hi > e->wbody_len) {
-			fault_changed(f, "nothing to corrupt");
-			break;
-		}
-		fault_flip(e, r, &rs->act_rng, lo, hi, f);
-		w->body_changed = 1;
+	case SCENARIO_ACT_CORRUPT:
+		fault_apply_corrupt(e, rs, in, w, f);
 		break;
-	}
 	case SCENARIO_ACT_TRUNCATE:
 		if (!w->have_keep || r->keep < w->keep) {
 			w->have_keep = 1;
@@ -303,39 +348,9 @@ fault_apply_unit(struct fault_engine *e, struct fault_rule_state *rs, const stru
 		    r->position == SCENARIO_POS_INSTEAD ? " (unit dropped)" : "");
 		break;
 	}
-	case SCENARIO_ACT_REPLY: {
-		int sl = r->status_len ? r->status_len : in->status_len ? in->status_len : 4;
-
-		if (in->kind == SCENARIO_KIND_COMMAND) {
-			uint8_t data[4] = { r->status, r->error, 0, 0 };
-			uint8_t body[ESP_HDR_LEN + 4];
-			uint8_t enc[SLIP_ENCODED_MAX(sizeof(body))];
-			size_t n;
-
-			n = esp_response_build(in->op, 0, data, (size_t)sl, body);
-			n = slip_encode(body, n, enc);
-			fault_send_add(e, d, SESSION_FROM_DEVICE, 0, enc, n, r);
-			d->drop = 1;
-			fault_changed(f, "answered %s with status %u error 0x%02x (%s) instead of forwarding it",
-			    fault_opname(in->op), r->status, r->error,
-			    esp_error_name(r->error) ? esp_error_name(r->error) : "?");
-		} else {
-			size_t at;
-
-			if (e->wbody_len < ESP_HDR_LEN + (size_t)sl) {
-				fault_changed(f, "reply too short for a status");
-				break;
-			}
-			at = e->wbody_len - (size_t)sl;
-			e->wbody[at] = r->status;
-			e->wbody[at + 1] = r->error;
-			w->body_changed = 1;
-			fault_changed(f, "status of the %s reply set to %u error 0x%02x (%s)",
-			    fault_opname(in->op), r->status, r->error,
-			    esp_error_name(r->error) ? esp_error_name(r->error) : "?");
-		}
+	case SCENARIO_ACT_REPLY:
+		fault_apply_reply(e, r, in, d, w, f);
 		break;
-	}
 	default:
 		break;
 	}

@@ -154,6 +154,32 @@ scenario_tool_canon(const char *client)
 	return NULL;
 }
 
+/*
+ * A tool's version as its banner gives it: "4.9.1", also "4.9.dev3" or
+ * "5.0.0-rc1" (read as 4.9 and 5.0.0: what follows the numbers is ignored).
+ */
+static int
+scenario_tool_version(const char *s, unsigned ver[3])
+{
+	static const char *const tags[] = { ".dev", ".post", ".rc", "rc", "a", "b", "-", "+" };
+	char buf[32];
+	size_t n, i;
+
+	if (scenario_parse_version(s, ver) == 0)
+		return 0;
+	n = strspn(s, "0123456789.");
+	while (n > 0 && s[n - 1] == '.')
+		n--;
+	for (i = 0; i < nitems(tags); i++)
+		if (strncmp(s + n, tags[i], strlen(tags[i])) == 0)
+			break;
+	if (n == 0 || n >= sizeof(buf) || i == nitems(tags))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return scenario_parse_version(buf, ver);
+}
+
 int
 scenario_tool_valid(const char *client)
 {
@@ -200,7 +226,7 @@ scenario_expect_for(const struct scenario *sc, const char *client, const char *v
 		return 0;
 	if ((client = scenario_tool_canon(client)) == NULL)
 		return -1;
-	have_ver = version != NULL && scenario_parse_version(version, ver) == 0;
+	have_ver = version != NULL && scenario_tool_version(version, ver) == 0;
 	if (version != NULL && !have_ver)
 		return -2;
 	for (i = 0; i < sc->noverrides; i++) {

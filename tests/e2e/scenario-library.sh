@@ -110,7 +110,7 @@ run_one() {
 		else
 			outcome=pass
 		fi
-	elif grep -q '^Traceback (most recent call last)' "$log"; then
+	elif sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -q '^Traceback (most recent call last)'; then
 		outcome=fail-dirty
 	elif [ -n "$SCENARIO_MESSAGE" ] && alt_match "$log" "$SCENARIO_MESSAGE"; then
 		outcome=fail-clean
@@ -139,8 +139,9 @@ run_one() {
 
 	progress=""
 	if [ -n "$SCENARIO_LAST_PROGRESS" ]; then
+		# "(93 %)" up to esptool 4.x, "  93.0% 243712/262144 bytes..." from 5.0
 		progress=$(tr '\r' '\n' <"$log" | grep 'Writing at 0x' | tail -n 1 |
-		    sed -n 's/.*(\([0-9]*\) *%).*/\1/p')
+		    sed -n 's/.*(\([0-9]*\) *%).*/\1/p; s/.* \([0-9]*\)\.[0-9]% [0-9]*\/[0-9]* bytes.*/\1/p')
 	fi
 
 	verdict=MATCH

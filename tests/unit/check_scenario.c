@@ -468,6 +468,14 @@ START_TEST(test_expect_tools)
 	ck_assert_int_eq(ex.outcome, SCENARIO_OUT_FAIL_CLEAN);
 	ck_assert_int_eq(scenario_expect_for(&sc, "esptool", "4.8", &ex), 0);
 	ck_assert_int_eq(ex.outcome, SCENARIO_OUT_RECOVERED);
+	ck_assert_int_eq(scenario_expect_for(&sc, "esptool", "4.9.dev3", &ex), 0);
+	ck_assert_int_eq(ex.outcome, SCENARIO_OUT_RECOVERED);
+	ck_assert_int_eq(scenario_expect_for(&sc, "esptool", "5.0.0-rc1", &ex), 0);
+	ck_assert_int_eq(ex.outcome, SCENARIO_OUT_RECOVERED);
+	ck_assert_int_eq(scenario_expect_for(&sc, "esptool", "4.7rc1", &ex), 0);
+	ck_assert_int_eq(ex.outcome, SCENARIO_OUT_FAIL_CLEAN);
+	ck_assert_int_eq(scenario_expect_for(&sc, "esptool", "v4.8", &ex), -2);
+	ck_assert_int_eq(scenario_expect_for(&sc, "esptool", "4.8x", &ex), -2);
 	ck_assert_int_eq(scenario_expect_for(&sc, "esptool", "4.7.99", &ex), 0);
 	ck_assert_int_eq(ex.outcome, SCENARIO_OUT_FAIL_CLEAN);
 	ck_assert_int_eq(scenario_expect_for(&sc, "esptool-js", "0.5.4", &ex), 0);
