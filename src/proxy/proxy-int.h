@@ -36,7 +36,6 @@ struct pty;
 #define PROXY_BACKPRESSURE	4096u
 #define PROXY_QUEUE_MAX		(4u << 20)
 #define PROXY_PEND_MAX		(1u << 20)	/* undecided raw bytes kept per direction */
-#define PROXY_NETBUF_MAX	(32u << 10)	/* escaped bytes waiting for a socket */
 #define PROXY_PRESSURE_RECORDS	1000	/* WRITE_BLOCKED/UNBLOCKED pairs recorded at most */
 
 /* What an endpoint's write returns besides a byte count (>= 0). */
