@@ -181,6 +181,7 @@ struct proxy {
 	struct proxy_hooks hooks_copy;
 	const struct proxy_path_ops *path;
 	int		 detached;	/* proxy_new_path: no host or device side */
+	int		 exiting;	/* proxy_free: nothing is delivered any more */
 	void		*hooks_arg;
 	struct loop_timer *wakeup;
 
@@ -282,6 +283,8 @@ void proxy_host_want(struct proxy *p);
 int proxy_host_has_client(struct proxy *p);
 /* Back-pressure from the device: the client's writes block (pty) or not. */
 void proxy_host_hold_writes(struct proxy *p, int on);
+/* At exit: read what the tool wrote and the proxy did not (recorded, not delivered). */
+void proxy_host_drain_input(struct proxy *p);
 const char *proxy_host_name(const struct proxy *p);
 /* The client side's capabilities (caps.h): what a fault can do to it. */
 unsigned proxy_host_caps(const struct proxy *p);
