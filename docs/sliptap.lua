@@ -20,7 +20,8 @@
 -- sliptap.event, sliptap.event_name, sliptap.text, sliptap.field, sliptap.rule,
 -- sliptap.action, sliptap.changed, sliptap.chip, sliptap.phase, sliptap.progress,
 -- sliptap.stub ("legacy" or "esp-flasher-stub", from the uploaded image),
--- sliptap.stub_code.
+-- sliptap.stub_code; a FAULT's sliptap.fault.rule, sliptap.fault.op,
+-- sliptap.fault.seq; a DISCARDED event's sliptap.discarded (bytes).
 
 local p = Proto("sliptap", "sliptap serial capture")
 
@@ -33,6 +34,8 @@ local EVENTS = {
 	[1] = "START", [2] = "END", [3] = "PORT_OPEN", [4] = "PORT_CLOSE", [5] = "HANGUP",
 	[6] = "BAUD", [7] = "LINES", [8] = "RESET", [9] = "FAULT", [10] = "SESSION",
 	[11] = "NOT_TRIGGERED", [12] = "NOTE", [13] = "ERROR", [14] = "VERDICT",
+	[15] = "DISCARDED", [16] = "DEVICE_WRITE_BLOCKED", [17] = "DEVICE_WRITE_UNBLOCKED",
+	[18] = "HOST_WRITE_BLOCKED", [19] = "HOST_WRITE_UNBLOCKED",
 }
 local OPS = {
 	[0x02] = "FLASH_BEGIN", [0x03] = "FLASH_DATA", [0x04] = "FLASH_END",
@@ -119,6 +122,10 @@ local F = {
 	chip = ProtoField.string("sliptap.chip", "Chip"),
 	phase = ProtoField.string("sliptap.phase", "Phase"),
 	progress = ProtoField.uint32("sliptap.progress", "Progress (%)"),
+	fault_rule = ProtoField.string("sliptap.fault.rule", "Fault rule"),
+	fault_op = ProtoField.string("sliptap.fault.op", "Fault on op"),
+	fault_seq = ProtoField.uint32("sliptap.fault.seq", "Fault on seq"),
+	discarded = ProtoField.uint32("sliptap.discarded", "Bytes discarded"),
 }
 local flist = {}
 for _, v in pairs(F) do flist[#flist + 1] = v end
@@ -429,6 +436,14 @@ function p.dissector(tvb, pinfo, tree)
 				elseif k == "chip" then root:add(F.chip, r, v)
 				elseif k == "phase" then root:add(F.phase, r, v)
 				elseif k == "progress" and tonumber(v) then root:add(F.progress, r, tonumber(v))
+				end
+				if code == 9 then
+					if k == "rule" then root:add(F.fault_rule, r, v)
+					elseif k == "op" then root:add(F.fault_op, r, v)
+					elseif k == "seq" and tonumber(v) then root:add(F.fault_seq, r, tonumber(v))
+					end
+				elseif code == 15 and k == "bytes" and tonumber(v) then
+					root:add(F.discarded, r, tonumber(v))
 				end
 			end
 		end

@@ -43,8 +43,10 @@
  * them already counted in the delivered stream (the last K bytes of it are
  * not delivered after all), ref = the ORIGINAL record when one unit was
  * thrown away whole. capture_rebuild_streams applies all this.
- * Every record is flushed to the kernel when written (capture_set_flush), so
- * a killed process loses at most the record being written.
+ * By default every record is flushed to the kernel when written, so a killed
+ * process loses at most the record being written; a writer may turn that
+ * off (capture_set_flush) and flush itself: the proxy flushes before its
+ * loop sleeps, so a killed proxy loses at most one loop iteration's records.
  */
 #ifndef SLIPTAP_CAPTURE_H
 #define SLIPTAP_CAPTURE_H

@@ -72,6 +72,11 @@ void simhost_free(struct simhost *h);	/* NULL is a no-op */
 /* Set (or replace) the consumer; output starts flowing. */
 void simhost_set_cbs(struct simhost *h, const struct simhost_cbs *cbs);
 
+/*
+ * How many input bytes the device takes now (0 while stalled). When 0,
+ * room_cb follows once it takes some again.
+ */
+size_t simhost_input_room(struct simhost *h);
 /* Host to device: returns the bytes taken (0 while stalled or full; room_cb follows). */
 size_t simhost_input(struct simhost *h, const uint8_t *buf, size_t len);
 /* DTR/RTS into the auto-reset circuit (1 asserted, 0 released, -1 leave). */

@@ -1,19 +1,28 @@
 #!/bin/sh
-# fuzz.sh SECONDS — build every tests/fuzz/fuzz_*.c with clang's libFuzzer
-# (plus ASan/UBSan) and run each for SECONDS, seeded from its corpus. New
-# inputs go to build-fuzz/corpus/NAME so the committed seeds stay small.
+# fuzz.sh BUILD SECONDS [NAME...] — build every tests/fuzz/fuzz_*.c as a libFuzzer
+# target (clang; the project's flags plus -fsanitize=fuzzer-no-link,address,
+# undefined, linked against the project's libraries built the same way in
+# BUILD: `make fuzzers`) and run each (or only the NAMEs, e.g. rfc2217) for
+# SECONDS, seeded from its corpus.
+# New inputs go to BUILD/corpus/NAME so the committed seeds stay small;
+# crashes are written to BUILD/crash-NAME-*.
 set -eu
-T=${1:-60}
-command -v clang >/dev/null || { echo "fuzz: clang is required (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
-mkdir -p build-fuzz
-CFL="-g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -D_GNU_SOURCE $(pkg-config --cflags libserialport libpcap inih zlib)"
-LIBS="$(pkg-config --libs libserialport libpcap inih zlib) -lm"
-SRC=$(ls src/core/*.c src/util/*.c src/io/*.c src/sim/*.c src/proxy/*.c src/run/*.c src/cmd/*.c src/analyze/*.c 2>/dev/null)
-for f in tests/fuzz/fuzz_*.c; do
-	n=$(basename "$f" .c); n=${n#fuzz_}
+B=${1:-build-fuzz}
+T=${2:-60}
+shift 2 || shift $#
+command -v clang >/dev/null || { echo "fuzz: clang is required (make deps)" >&2; exit 1; }
+${MAKE:-make} --no-print-directory BUILD="$B" CC=clang CFLAGS="-O1 -g" \
+    SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" fuzzers
+rc=0
+[ $# -gt 0 ] || set -- $(ls tests/fuzz/fuzz_*.c | sed 's,.*/fuzz_\(.*\)\.c$,\1,')
+for n in "$@"; do
+	[ -f "tests/fuzz/fuzz_$n.c" ] || { echo "fuzz: no tests/fuzz/fuzz_$n.c" >&2; exit 2; }
 	echo "fuzz: $n for ${T}s"
-	clang $CFL -o "build-fuzz/fuzz_$n" "$f" $SRC $LIBS
-	mkdir -p "build-fuzz/corpus/$n"
-	"build-fuzz/fuzz_$n" -max_total_time="$T" -print_final_stats=1 \
-	    "build-fuzz/corpus/$n" "tests/fuzz/corpus/$n" 2>&1 | tail -n 12
+	mkdir -p "$B/corpus/$n"
+	"$B/fuzz/fuzz_$n" -max_total_time="$T" -print_final_stats=1 \
+	    -artifact_prefix="$B/crash-$n-" "$B/corpus/$n" "tests/fuzz/corpus/$n" \
+	    >"$B/fuzz-$n.log" 2>&1 || { echo "fuzz: $n FAILED (see $B/fuzz-$n.log)"; rc=1; }
+	grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added|stat::peak_rss_mb)|^==[0-9]+==ERROR|^SUMMARY' \
+	    "$B/fuzz-$n.log" | sed 's/^/    /'
 done
+exit $rc

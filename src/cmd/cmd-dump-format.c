@@ -264,6 +264,8 @@ cmd_dump_record(struct cmd_dump_state *st, const struct capture_record *rec)
 		if (rec->flags & CAPTURE_F_INJECTED)
 			st->injected++;
 	}
+	if (st->hide)
+		return;
 	if ((tname = capture_type_name(rec->type)) == NULL) {
 		snprintf(tbuf, sizeof(tbuf), "TYPE%u", rec->type);
 		tname = tbuf;
@@ -280,8 +282,8 @@ cmd_dump_record(struct cmd_dump_state *st, const struct capture_record *rec)
 	}
 
 	if (st->json) {
-		printf("{\"rec\":%" PRIu32 ",\"t_ms\":%.6f,\"ts_ns\":%" PRIu64 ",\"dir\":\"%s\","
-		    "\"type\":\"%s\"", rec->seq, ms, rec->ts_ns,
+		printf("{\"rec\":%" PRIu32 ",\"frame\":%" PRIu64 ",\"t_ms\":%.6f,\"ts_ns\":%" PRIu64
+		    ",\"dir\":\"%s\",\"type\":\"%s\"", rec->seq, st->frame, ms, rec->ts_ns,
 		    capture_dir_name(rec->dir) != NULL ? capture_dir_name(rec->dir) : "unknown",
 		    tname);
 		if (rec->type != CAPTURE_T_EVENT)
@@ -321,7 +323,7 @@ cmd_dump_record(struct cmd_dump_state *st, const struct capture_record *rec)
 		return;
 	}
 
-	printf("%12.3f %s %-10s", ms,
+	printf("%6" PRIu64 " %12.3f %s %-10s", st->frame, ms,
 	    rec->dir < nitems(arrows) ? arrows[rec->dir] : " ?? ", tname);
 	if (rec->type == CAPTURE_T_EVENT) {
 		if ((ename = capture_event_name(rec->event)) == NULL) {
@@ -351,8 +353,8 @@ cmd_dump_record(struct cmd_dump_state *st, const struct capture_record *rec)
 			printf(" %zu bytes", rec->raw_len);
 		if ((rec->flags & CAPTURE_STAGE_MASK) != CAPTURE_STAGE_UNCHANGED) {
 			printf(" [%s", capture_stage_name(rec->flags));
-			if (rec->ref != CAPTURE_REF_NONE)
-				printf(" of #%" PRIu32, rec->ref);
+			if (rec->ref != CAPTURE_REF_NONE)	/* its frame number */
+				printf(" of #%" PRIu64, (uint64_t)rec->ref + 1);
 			if (rec->flags & CAPTURE_F_INJECTED)
 				fputs(" injected", stdout);
 			putchar(']');

@@ -37,6 +37,8 @@ struct cmd_dump_state {
 	struct cmd_dump_decode dd;
 	uint64_t	 by_type[8];
 	uint64_t	 original, delivered, injected, bad;
+	uint64_t	 frame;		/* Wireshark's frame number of the record: 1-based, every pcap record */
+	int		 hide;		/* counted, not printed (a filter said no) */
 };
 
 /* SLIP decoder callback: keeps the first frame of a record in st->dd (arg). */

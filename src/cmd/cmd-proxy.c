@@ -2,6 +2,7 @@
  * cmd-proxy.c — `sliptap proxy`: the man-in-the-middle between a flashing
  * tool and a serial device. Options here; the work is in src/proxy/.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,9 +202,19 @@ cmd_proxy_exec(int argc, char **argv)
 		case 's':
 			fcfg.scenario = optarg;
 			break;
-		case 'S':
+		case 'S': {
+			char *end;
+
+			/* a usage error (2), not a failed run: checked with the options */
+			errno = 0;
+			(void)strtoull(optarg, &end, 0);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' || errno != 0) {
+				fprintf(stderr, "sliptap proxy: bad --seed \"%s\" (a number)\n", optarg);
+				return 2;
+			}
 			fcfg.seed = optarg;
 			break;
+		}
 		case 'P':
 			fcfg.pin = optarg;
 			break;

@@ -37,7 +37,7 @@ static const char cmd_sim_help[] =
 "                         changes on, so the defaults work through it\n"
 "  --flash FILE           flash contents (default ./sliptap-sim-CHIP.bin; created\n"
 "                         erased at --flash-size, kept across runs)\n"
-"  --flash-size SIZE      1MB, 2MB, 4MB (default), 8MB or 16MB\n"
+"  --flash-size SIZE      a power of two from 256KB to 128MB (default 4MB)\n"
 "  --transport T          uart (default: a USB-UART bridge) or usb-jtag (the\n"
 "                         chip's USB-Serial/JTAG; S3 and C3 only)\n"
 "  --boot MODE            download (default) or spi (runs the app: boot log,\n"

@@ -1,7 +1,9 @@
 /*
- * session.c — the flashing-session tracker (see session.h).
+ * session.c — the flashing-session tracker (see session.h): commands,
+ * responses, pending replies, inputs. Flash regions and progress are in
+ * session-region.c, names and tables in session-names.c.
  *
- * Follows esptool 3.3 / 4.x (esptool.py write_flash, loader.py) and
+ * Follows esptool 3.3 / 4.x / 5.x (esptool.py write_flash, loader.py) and
  * esptool-js, which drive the same loop:
  *  - before sending block `seq` esptool prints
  *    "Writing at 0x%08x... (%d %%)" % (offset + bytes_written, 100 * (seq + 1) // blocks)
@@ -28,66 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ZLIB_CONST
-#include <zlib.h>
-
-#include "esp.h"
-#include "session.h"
+#include "session-int.h"
 #include "slip.h"
 #include "util.h"
-
-#define SESSION_MAX_PENDING	16
-#define SESSION_NS		1000000000ULL
-#define SESSION_DEFAULT_TIMEOUT	(3 * SESSION_NS)	/* esptool DEFAULT_TIMEOUT */
-#define SESSION_MEM_SEGS	8
-#define SESSION_LINE_MAX	160
-
-struct session_cmd {
-	uint8_t		 op;
-	int		 has_seq;
-	uint32_t	 seq;
-	uint32_t	 arg0, arg1;	/* READ_REG addr, CHANGE_BAUDRATE baud, READ_FLASH offset/len */
-	uint64_t	 ts;
-	uint64_t	 timeout;	/* 0: none */
-	int		 reported;	/* already reported missing / timed out */
-	int		 in_region;	/* a *_DATA block of the current region */
-};
-
-struct session {
-	session_event_cb cb;
-	void		*arg;
-	struct session_state st;
-	uint32_t	 initial_baud;
-	uint64_t	 timeout;
-
-	struct session_cmd pend[SESSION_MAX_PENDING];
-	unsigned	 npend;
-	uint64_t	 sync_cmds;
-
-	/* Current flash region. */
-	uint32_t	 next_seq;	/* next new block expected */
-	uint32_t	 acked_next;	/* next block whose ack counts */
-	int		 progress_valid;
-	z_stream	 zs;
-	int		 zs_init;
-	int		 zs_end;
-	uint8_t		 zout[16384];
-
-	/* RAM upload: the segments, to tell which stub it is at MEM_END. */
-	int		 mem_active;
-	uint32_t	 mem_next_seq;
-	uint32_t	 mem_seg_addr[SESSION_MEM_SEGS], mem_seg_len[SESSION_MEM_SEGS];
-	unsigned	 mem_nseg;
-	enum session_stub uploaded;	/* what the last MEM_END with an entry started */
-
-	/* ROM "unsupported command" replies (01 05) still to come, and their op. */
-	unsigned	 unsup_left;
-	uint8_t		 unsup_op;
-
-	char		 line[SESSION_LINE_MAX];
-	size_t		 line_len;
-	char		 text[320];
-};
 
 /*
  * A ROM reply with status 01 05 (invalid message) whose op is not the
@@ -109,205 +54,7 @@ session_unsupported_reply(struct session *s, const struct esp_packet *p)
 	return st == 1 && err == ESP_ROM_INVALID_MESSAGE;
 }
 
-/* Chip magic values (READ_REG 0x40001000), from esptool 3.3.2 / 4.5.1 / 4.9.1 targets. */
-static const struct {
-	uint32_t	 magic;
-	const char	*name;
-} session_magics[] = {
-	{ 0xfff0c101, "ESP8266" },
-	{ 0x00f01d83, "ESP32" },
-	{ 0x000007c6, "ESP32-S2" },
-	{ 0x00000009, "ESP32-S3" },
-	{ 0xeb004136, "ESP32-S3(beta2)" },
-	{ 0x6921506f, "ESP32-C3" },
-	{ 0x1b31506f, "ESP32-C3" },
-	{ 0x6f51306f, "ESP32-C2" },
-	{ 0x7c41a06f, "ESP32-C2" },
-	{ 0x0da1806f, "ESP32-C6(beta)" },
-	{ 0x2ce0806f, "ESP32-C6" },
-	{ 0xca26cc22, "ESP32-H2(beta1)" },
-	{ 0x6881b06f, "ESP32-H2(beta2)" },
-	{ 0xd7b73e80, "ESP32-H2" },
-};
-
-/* GET_SECURITY_INFO chip ids (esptool IMAGE_CHIP_ID). */
-static const struct {
-	uint32_t	 id;
-	const char	*name;
-} session_chip_ids[] = {
-	{ 0, "ESP32" },
-	{ 2, "ESP32-S2" },
-	{ 4, "ESP32-S3(beta2)" },
-	{ 5, "ESP32-C3" },
-	{ 7, "ESP32-C6(beta)" },
-	{ 9, "ESP32-S3" },
-	{ 10, "ESP32-H2(beta1)" },
-	{ 12, "ESP32-C2" },
-	{ 13, "ESP32-C6" },
-	{ 14, "ESP32-H2(beta2)" },
-	{ 16, "ESP32-H2" },
-	{ 17, "ESP32-C5(beta3)" },
-	{ 18, "ESP32-P4" },
-	{ 20, "ESP32-C61" },
-	{ 23, "ESP32-C5" },
-	{ 25, "ESP32-H21" },
-	{ 28, "ESP32-H4" },
-};
-
-enum session_stub
-session_stub_kind(uint32_t text_start, uint32_t text_len, uint32_t entry)
-{
-	uint32_t entry_off = entry - text_start;
-
-	if (text_start >= 0x40100000 && text_start < 0x40110000)	/* ESP8266 IRAM */
-		return text_len >= 10 * 1024 ? SESSION_STUB_FLASHER : SESSION_STUB_LEGACY;
-	if (entry >= text_start && entry_off >= 0xD00 && text_len >= 5 * 1024)
-		return SESSION_STUB_FLASHER;
-	return SESSION_STUB_LEGACY;
-}
-
 const char *
-session_stub_name(enum session_stub k)
-{
-	switch (k) {
-	case SESSION_STUB_LEGACY:
-		return "legacy";
-	case SESSION_STUB_FLASHER:
-		return "esp-flasher-stub";
-	case SESSION_STUB_NONE:
-		break;
-	}
-	return "none";
-}
-
-const char *
-session_chip_by_magic(uint32_t magic)
-{
-	size_t i;
-
-	for (i = 0; i < nitems(session_magics); i++)
-		if (session_magics[i].magic == magic)
-			return session_magics[i].name;
-	return NULL;
-}
-
-const char *
-session_chip_by_id(uint32_t chip_id)
-{
-	size_t i;
-
-	for (i = 0; i < nitems(session_chip_ids); i++)
-		if (session_chip_ids[i].id == chip_id)
-			return session_chip_ids[i].name;
-	return NULL;
-}
-
-const char *
-session_phase_name(enum session_phase p)
-{
-	switch (p) {
-	case SESSION_PHASE_CONNECTING:
-		return "connecting";
-	case SESSION_PHASE_SYNCED:
-		return "synced";
-	case SESSION_PHASE_STUB_RUNNING:
-		return "stub-running";
-	case SESSION_PHASE_FLASHING:
-		return "flashing";
-	case SESSION_PHASE_VERIFYING:
-		return "verifying";
-	case SESSION_PHASE_DONE:
-		return "done";
-	}
-	return "unknown";
-}
-
-const char *
-session_event_name(enum session_event_type t)
-{
-	switch (t) {
-	case SESSION_EV_PHASE:
-		return "phase";
-	case SESSION_EV_CHIP:
-		return "chip";
-	case SESSION_EV_BAUD:
-		return "baud";
-	case SESSION_EV_REGION_BEGIN:
-		return "region-begin";
-	case SESSION_EV_PROGRESS:
-		return "progress";
-	case SESSION_EV_REGION_END:
-		return "region-end";
-	case SESSION_EV_COMMAND:
-		return "command";
-	case SESSION_EV_COMMAND_DONE:
-		return "command-done";
-	case SESSION_EV_ANOMALY:
-		return "anomaly";
-	case SESSION_EV_STUB_START:
-		return "stub-start";
-	case SESSION_EV_NOTE:
-		return "note";
-	}
-	return "unknown";
-}
-
-const char *
-session_anomaly_name(enum session_anomaly a)
-{
-	switch (a) {
-	case SESSION_AN_NONE:
-		return "none";
-	case SESSION_AN_ORPHAN_RESPONSE:
-		return "orphan-response";
-	case SESSION_AN_ERROR_STATUS:
-		return "error-status";
-	case SESSION_AN_RETRANSMIT:
-		return "retransmit";
-	case SESSION_AN_SEQ_GAP:
-		return "seq-gap";
-	case SESSION_AN_MISSING_REPLY:
-		return "missing-reply";
-	case SESSION_AN_TIMEOUT:
-		return "timeout";
-	case SESSION_AN_GARBAGE:
-		return "garbage";
-	case SESSION_AN_BAD_CHECKSUM:
-		return "bad-checksum";
-	case SESSION_AN_BAD_LENGTH:
-		return "bad-length";
-	case SESSION_AN_SLIP:
-		return "slip";
-	case SESSION_AN_INFLATE:
-		return "inflate";
-	}
-	return "unknown";
-}
-
-int
-session_format_progress(char *buf, size_t size, uint32_t address, int percent)
-{
-	return snprintf(buf, size, "Writing at 0x%08x... (%d %%)", address, percent);
-}
-
-int
-session_format_progress_v5(char *buf, size_t size, uint32_t address, uint64_t sent,
-    uint64_t total)
-{
-	char bar[31];
-	unsigned filled = total ? (unsigned)(30 * sent / total) : 0, i;
-
-	if (filled > 30)
-		filled = 30;
-	for (i = 0; i < 30; i++)
-		bar[i] = filled == 30 ? '=' : i + 1 < filled ? '=' : i + 1 == filled ? '>' : ' ';
-	bar[30] = '\0';
-	return snprintf(buf, size, "Writing at 0x%08x [%s] %5.1f%% %llu/%llu bytes...", address,
-	    bar, total ? 100.0 * (double)sent / (double)total : 0.0, (unsigned long long)sent,
-	    (unsigned long long)total);
-}
-
-static const char *
 session_opname(uint8_t op)
 {
 	const char *n = esp_op_name(op);
@@ -317,7 +64,7 @@ session_opname(uint8_t op)
 
 /* ---- events ---------------------------------------------------------- */
 
-static void
+void
 session_init_event(struct session *s, struct session_event *ev, enum session_event_type type,
     enum session_dir dir, uint64_t now)
 {
@@ -329,7 +76,7 @@ session_init_event(struct session *s, struct session_event *ev, enum session_eve
 	ev->text = s->text;
 }
 
-static void
+void
 session_emit(struct session *s, struct session_event *ev)
 {
 	ev->phase = s->st.phase;
@@ -339,10 +86,8 @@ session_emit(struct session *s, struct session_event *ev)
 		s->cb(ev, s->arg);
 }
 
-static void session_text(struct session *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
 
-static void
+void
 session_text(struct session *s, const char *fmt, ...)
 {
 	va_list ap;
@@ -352,10 +97,8 @@ session_text(struct session *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void session_note(struct session *, enum session_dir, uint64_t, const char *, ...)
-    __attribute__((format(printf, 4, 5)));
 
-static void
+void
 session_note(struct session *s, enum session_dir dir, uint64_t now, const char *fmt, ...)
 {
 	struct session_event ev;
@@ -368,10 +111,7 @@ session_note(struct session *s, enum session_dir dir, uint64_t now, const char *
 	session_emit(s, &ev);
 }
 
-static void session_anomaly(struct session *, enum session_dir, uint64_t, enum session_anomaly,
-    uint8_t, uint32_t, const char *, ...) __attribute__((format(printf, 7, 8)));
-
-static void
+void
 session_anomaly(struct session *s, enum session_dir dir, uint64_t now, enum session_anomaly kind,
     uint8_t op, uint32_t seq, const char *fmt, ...)
 {
@@ -388,7 +128,7 @@ session_anomaly(struct session *s, enum session_dir dir, uint64_t now, enum sess
 	session_emit(s, &ev);
 }
 
-static void
+void
 session_set_phase(struct session *s, enum session_phase phase, enum session_dir dir, uint64_t now,
     const char *why)
 {
@@ -470,30 +210,6 @@ const struct session_state *
 session_state(const struct session *s)
 {
 	return &s->st;
-}
-
-int
-session_progress_line(const struct session *s, char *buf, size_t size)
-{
-	if (!s->progress_valid) {
-		if (size > 0)
-			buf[0] = '\0';
-		return -1;
-	}
-	return session_format_progress(buf, size, s->st.region.address, s->st.region.percent);
-}
-
-int
-session_progress_line_v5(const struct session *s, char *buf, size_t size)
-{
-	const struct session_region *r = &s->st.region;
-
-	if (!s->progress_valid) {
-		if (size > 0)
-			buf[0] = '\0';
-		return -1;
-	}
-	return session_format_progress_v5(buf, size, r->address, r->bytes_before, r->bytes_total);
 }
 
 /* ---- pending commands ------------------------------------------------ */
@@ -580,172 +296,6 @@ session_timeout_for(struct session *s, uint64_t sec_per_mb, uint64_t size)
 		return 0;
 	t = sec_per_mb * SESSION_NS / 1000000 * size;
 	return t > s->timeout ? t : s->timeout;
-}
-
-static void
-session_region_begin(struct session *s, const struct esp_packet *p, uint64_t now)
-{
-	struct session_region *r = &s->st.region;
-	struct session_event ev;
-	uint32_t erase_size, num_blocks, block_size, offset;
-
-	if (p->data_len < 16) {
-		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_BAD_LENGTH, p->op, 0,
-		    "%s with %zu bytes of parameters", session_opname(p->op), p->data_len);
-		return;
-	}
-	erase_size = le32(p->data);
-	num_blocks = le32(p->data + 4);
-	block_size = le32(p->data + 8);
-	offset = le32(p->data + 12);
-	if (num_blocks == 0) {
-		/* esptool's flash_begin(0, 0) before FLASH_END: no region. */
-		session_note(s, SESSION_FROM_HOST, now, "%s(0, 0): leaving flash mode next",
-		    session_opname(p->op));
-		return;
-	}
-	memset(r, 0, sizeof(*r));
-	r->active = 1;
-	r->compressed = p->op == ESP_OP_FLASH_DEFL_BEGIN;
-	r->offset = offset;
-	r->erase_size = erase_size;
-	r->num_blocks = num_blocks;
-	r->block_size = block_size;
-	r->inflate_ok = r->compressed;
-	s->next_seq = 0;
-	s->acked_next = 0;
-	s->progress_valid = 0;
-	s->st.regions++;
-	if (r->compressed) {
-		s->zs_end = 0;
-		if (s->zs_init)
-			r->inflate_ok = inflateReset(&s->zs) == Z_OK;
-		else {
-			memset(&s->zs, 0, sizeof(s->zs));
-			s->zs_init = inflateInit(&s->zs) == Z_OK;
-			r->inflate_ok = s->zs_init;
-		}
-	}
-	session_set_phase(s, SESSION_PHASE_FLASHING, SESSION_FROM_HOST, now,
-	    session_opname(p->op));
-	if (r->compressed)
-		session_text(s, "region at 0x%08x: %u compressed blocks of 0x%x, %u bytes uncompressed%s",
-		    offset, num_blocks, block_size, erase_size,
-		    s->st.stub ? "" : " (rounded up to blocks)");
-	else
-		session_text(s, "region at 0x%08x: %u blocks of 0x%x, erase size %u",
-		    offset, num_blocks, block_size, erase_size);
-	session_init_event(s, &ev, SESSION_EV_REGION_BEGIN, SESSION_FROM_HOST, now);
-	ev.region = r;
-	session_emit(s, &ev);
-}
-
-/* Uncompressed bytes one FLASH_DEFL_DATA block yields; -1 on an inflate error. */
-static long
-session_inflate(struct session *s, const uint8_t *buf, size_t len)
-{
-	long produced = 0;
-	int rc;
-
-	if (s->zs_end)
-		return 0;
-	s->zs.next_in = buf;
-	s->zs.avail_in = (uInt)len;
-	do {
-		s->zs.next_out = s->zout;
-		s->zs.avail_out = sizeof(s->zout);
-		rc = inflate(&s->zs, Z_NO_FLUSH);
-		produced += (long)(sizeof(s->zout) - s->zs.avail_out);
-		if (rc == Z_STREAM_END) {
-			s->zs_end = 1;
-			break;
-		}
-		if (rc == Z_BUF_ERROR && s->zs.avail_in == 0)
-			break;
-		if (rc != Z_OK)
-			return -1;
-	} while (s->zs.avail_in > 0 || s->zs.avail_out == 0);
-	return produced;
-}
-
-static void
-session_data_block(struct session *s, const struct esp_packet *p,
-    const struct esp_data_header *h, struct session_cmd *c, uint64_t now)
-{
-	struct session_region *r = &s->st.region;
-	struct session_event ev;
-	long n;
-
-	if (!r->active) {
-		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_SEQ_GAP, p->op, h->seq,
-		    "%s seq %u outside a flash region", session_opname(p->op), h->seq);
-		return;
-	}
-	if ((p->op == ESP_OP_FLASH_DEFL_DATA) != (r->compressed != 0))
-		session_note(s, SESSION_FROM_HOST, now, "%s inside a %s region",
-		    session_opname(p->op), r->compressed ? "compressed" : "plain");
-	c->in_region = 1;
-	if (s->progress_valid && h->seq < s->next_seq) {
-		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_RETRANSMIT, p->op, h->seq,
-		    "%s seq %u sent again (retransmission)", session_opname(p->op), h->seq);
-		return;
-	}
-	if (h->seq > s->next_seq) {
-		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_SEQ_GAP, p->op, h->seq,
-		    "%s seq %u, expected %u", session_opname(p->op), h->seq, s->next_seq);
-		if (r->compressed)
-			r->inflate_ok = 0;
-	}
-	if (h->seq >= r->num_blocks)
-		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_SEQ_GAP, p->op, h->seq,
-		    "%s seq %u beyond the region's %u blocks", session_opname(p->op), h->seq,
-		    r->num_blocks);
-
-	if (!r->compressed) {
-		r->address = r->offset + h->seq * r->block_size;
-		r->bytes_written = ((uint64_t)h->seq + 1) * r->block_size;
-	} else if (r->inflate_ok) {
-		r->address = (uint32_t)(r->offset + r->bytes_written);
-		if ((n = session_inflate(s, h->payload, h->payload_len)) < 0) {
-			r->inflate_ok = 0;
-			session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_INFLATE, p->op,
-			    h->seq, "%s seq %u does not inflate (%s); addresses are estimates now",
-			    session_opname(p->op), h->seq,
-			    s->zs.msg != NULL ? s->zs.msg : "zlib error");
-		} else
-			r->bytes_written += (uint64_t)n;
-	}
-	if (r->compressed && !r->inflate_ok) {
-		/* Estimate: the uncompressed size spread evenly over the blocks. */
-		r->address = (uint32_t)(r->offset +
-		    (uint64_t)h->seq * r->erase_size / r->num_blocks);
-		r->bytes_written = ((uint64_t)h->seq + 1) * r->erase_size / r->num_blocks;
-	}
-	r->seq = h->seq;
-	r->blocks_sent++;
-	/* esptool 5.x: bytes sent before this block, of the image's (compressed) size */
-	r->bytes_before = r->bytes_sent;
-	if (!r->compressed)
-		r->bytes_total = r->erase_size;
-	else if (h->seq + 1 == r->num_blocks) {
-		r->bytes_total = (uint64_t)h->seq * r->block_size + h->payload_len;
-		r->total_exact = 1;
-	} else if (!r->total_exact)
-		r->bytes_total = (uint64_t)r->num_blocks * r->block_size;
-	r->bytes_sent += h->payload_len;
-	r->percent = esp_progress_percent(h->seq, r->num_blocks);	/* num_blocks > 0 here */
-	s->next_seq = h->seq + 1;
-	s->progress_valid = 1;
-	session_format_progress(s->text, sizeof(s->text), r->address, r->percent);
-	session_init_event(s, &ev, SESSION_EV_PROGRESS, SESSION_FROM_HOST, now);
-	ev.op = p->op;
-	ev.seq = h->seq;
-	ev.percent = r->percent;
-	ev.address = r->address;
-	ev.bytes_sent = r->bytes_before;
-	ev.bytes_total = r->bytes_total;
-	ev.region = r;
-	session_emit(s, &ev);
 }
 
 /* MEM_END with an entry from the ROM: the upload is a stub; which one, from its text. */
@@ -943,31 +493,37 @@ session_status_len(struct session *s, const struct esp_packet *p, uint64_t now)
 	return p->data_len >= 4 ? 4 : 2;
 }
 
+/* The ROM's answer to an op it does not know: it answers the latest pending command. */
 static void
-session_region_acked(struct session *s, const struct session_cmd *c, uint64_t now)
+session_unsupported_answer(struct session *s, const struct esp_packet *p, uint64_t now)
 {
-	struct session_region *r = &s->st.region;
+	struct session_cmd c;
 	struct session_event ev;
+	int found;
 
-	if (!r->active || c->seq != s->acked_next)
-		return;
-	s->acked_next++;
-	r->blocks_acked++;
-	if (r->blocks_acked < r->num_blocks)
-		return;
-	r->active = 0;
-	s->st.regions_done++;
-	if (r->compressed)
-		session_text(s, "Wrote %llu bytes (%llu compressed) at 0x%08x",
-		    (unsigned long long)r->bytes_written, (unsigned long long)r->bytes_sent,
-		    r->offset);
-	else
-		session_text(s, "Wrote %llu bytes at 0x%08x",
-		    (unsigned long long)r->bytes_written, r->offset);
-	session_init_event(s, &ev, SESSION_EV_REGION_END, SESSION_FROM_DEVICE, now);
-	ev.op = c->op;
-	ev.region = r;
+	/* The ROM's answer to an op it does not know: the previous reply's header, 01 05. */
+	found = (int)s->npend - 1;
+	s->unsup_op = p->op;
+	s->unsup_left = p->op == ESP_OP_SYNC ? 7 : 0;
+	session_note(s, SESSION_FROM_DEVICE, now, "%s: unsupported by the ROM "
+	    "(it resent the %s reply's header with 01 05)",
+	    session_opname(s->pend[found].op), session_opname(p->op));
+	c = s->pend[found];
+	session_drop_pending(s, (unsigned)found + 1);
+	session_init_event(s, &ev, SESSION_EV_COMMAND_DONE, SESSION_FROM_DEVICE, now);
+	ev.op = c.op;
+	ev.status = 1;
+	ev.error = ESP_ROM_INVALID_MESSAGE;
+	ev.value = p->value;
+	ev.seq = c.seq;
+	ev.latency_ns = now >= c.ts ? now - c.ts : 0;
 	session_emit(s, &ev);
+	if (c.op != ESP_OP_GET_SECURITY_INFO && c.op != ESP_OP_SYNC) {
+		s->st.error = 1;
+		session_anomaly(s, SESSION_FROM_DEVICE, now, SESSION_AN_ERROR_STATUS, c.op,
+		    c.seq, "%s failed: unsupported by the ROM (01 05)",
+		    session_opname(c.op));
+	}
 }
 
 static void
@@ -993,29 +549,7 @@ session_response(struct session *s, const struct esp_packet *p, uint64_t now)
 		return;
 	}
 	if (found < 0 && s->npend > 0 && session_unsupported_reply(s, p)) {
-		/* The ROM's answer to an op it does not know: the previous reply's header, 01 05. */
-		found = (int)s->npend - 1;
-		s->unsup_op = p->op;
-		s->unsup_left = p->op == ESP_OP_SYNC ? 7 : 0;
-		session_note(s, SESSION_FROM_DEVICE, now, "%s: unsupported by the ROM "
-		    "(it resent the %s reply's header with 01 05)",
-		    session_opname(s->pend[found].op), session_opname(p->op));
-		c = s->pend[found];
-		session_drop_pending(s, (unsigned)found + 1);
-		session_init_event(s, &ev, SESSION_EV_COMMAND_DONE, SESSION_FROM_DEVICE, now);
-		ev.op = c.op;
-		ev.status = 1;
-		ev.error = ESP_ROM_INVALID_MESSAGE;
-		ev.value = p->value;
-		ev.seq = c.seq;
-		ev.latency_ns = now >= c.ts ? now - c.ts : 0;
-		session_emit(s, &ev);
-		if (c.op != ESP_OP_GET_SECURITY_INFO && c.op != ESP_OP_SYNC) {
-			s->st.error = 1;
-			session_anomaly(s, SESSION_FROM_DEVICE, now, SESSION_AN_ERROR_STATUS, c.op,
-			    c.seq, "%s failed: unsupported by the ROM (01 05)",
-			    session_opname(c.op));
-		}
+		session_unsupported_answer(s, p, now);
 		return;
 	}
 	if (found < 0) {

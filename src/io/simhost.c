@@ -353,6 +353,19 @@ simhost_set_cbs(struct simhost *h, const struct simhost_cbs *cbs)
 }
 
 size_t
+simhost_input_room(struct simhost *h)
+{
+	size_t room = h->stalled || h->gone ? 0 : sim_device_input_room(h->dev);
+
+	if (room == 0) {
+		h->in_blocked = 1;
+		/* the device drains its input on its own deadlines: look again then */
+		simhost_arm(h);
+	}
+	return room;
+}
+
+size_t
 simhost_input(struct simhost *h, const uint8_t *buf, size_t len)
 {
 	size_t room;

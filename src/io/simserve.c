@@ -75,6 +75,7 @@ simserve_signal(int signo, void *arg)
 
 /* ---- pty ------------------------------------------------------------------ */
 
+/* Poll for input when the device takes it, for output when `out` (-1: as now). */
 static void
 simserve_pty_want(struct simserve *s, int out)
 {
@@ -82,8 +83,9 @@ simserve_pty_want(struct simserve *s, int out)
 
 	if (s->mfd == NULL)
 		return;
-	if (!simhost_stalled(s->h) && !s->eio_wait &&
-	    sim_device_input_room(simhost_device(s->h)) > 0)
+	if (out == -1)
+		out = (loop_fd_events(s->mfd) & POLLOUT) != 0;
+	if (!simhost_stalled(s->h) && !s->eio_wait && simhost_input_room(s->h) > 0)
 		ev |= POLLIN;
 	if (out)
 		ev |= POLLOUT;
@@ -115,7 +117,7 @@ static void
 simserve_pty_read(struct simserve *s)
 {
 	uint8_t buf[SIMSERVE_IN + 1];
-	size_t room = sim_device_input_room(simhost_device(s->h));
+	size_t room = simhost_input_room(s->h);
 	ssize_t n;
 	uint32_t b;
 	int ctl;
@@ -154,7 +156,7 @@ simserve_pty_cb(int fd, short revents, void *arg)
 	if (s->mfd != NULL && (revents & (POLLIN | POLLHUP | POLLERR)) &&
 	    !simhost_stalled(s->h) && !s->eio_wait)
 		simserve_pty_read(s);
-	simserve_pty_want(s, loop_fd_events(s->mfd) & POLLOUT);
+	simserve_pty_want(s, -1);
 }
 
 static void
@@ -163,7 +165,7 @@ simserve_eio_cb(void *arg)
 	struct simserve *s = arg;
 
 	s->eio_wait = 0;
-	simserve_pty_want(s, 0);
+	simserve_pty_want(s, -1);
 }
 
 static void
@@ -183,7 +185,7 @@ simserve_pty_usb(enum simhost_usb ev, void *arg)
 		if (pty_freeze(s->pty, 1) < 0)
 			simserve_logf(s, "freezing the port: %s", strerror(errno));
 		simserve_logf(s, "port stalled (frozen: the client's next write blocks)");
-		simserve_pty_want(s, 0);
+		simserve_pty_want(s, -1);
 		break;
 	case SIMHOST_USB_GONE:
 		loop_fd_del(s->mfd);
@@ -210,7 +212,7 @@ simserve_pty_usb(enum simhost_usb ev, void *arg)
 static void
 simserve_pty_room(void *arg)
 {
-	simserve_pty_want(arg, 0);
+	simserve_pty_want(arg, -1);
 }
 
 static void
@@ -324,9 +326,7 @@ simserve_net_room(void *arg)
 {
 	struct simserve *s = arg;
 
-	if (simhost_stalled(s->h))
-		return 0;
-	return sim_device_input_room(simhost_device(s->h));
+	return simhost_input_room(s->h);
 }
 
 static void

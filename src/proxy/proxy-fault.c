@@ -184,6 +184,7 @@ proxy_fault_timer_add(struct proxy_fault *pf, const struct proxy_fault_timer *t)
 			return;
 		}
 	}
+	proxy_status_clear(pf->proxy);
 	fprintf(stderr, "sliptap proxy: fault: too many pending timed actions; one dropped\n");
 }
 
@@ -265,6 +266,7 @@ proxy_fault_record(struct proxy_fault *pf, const struct proxy_unit *u, const str
 		else if (f->have_op && esp_op_name(f->op) != NULL)
 			snprintf(where, sizeof(where), " at %s %s", esp_op_name(f->op),
 			    u->dir == PROXY_H2D ? "command" : "reply");
+		proxy_status_clear(pf->proxy);
 		fprintf(stderr, "sliptap proxy: fault %s (%s)%s: %s\n", f->rule->name,
 		    scenario_action_name(f->action), where, f->changed);
 	}
@@ -277,9 +279,11 @@ proxy_fault_freeze(struct proxy_fault *pf, uint64_t now, uint64_t freeze_ns, int
 {
 	struct proxy_fault_timer t;
 
-	if (proxy_freeze_host(pf->proxy, 1) == -1)
+	if (proxy_freeze_host(pf->proxy, 1) == -1) {
+		proxy_status_clear(pf->proxy);
 		fprintf(stderr, "sliptap proxy: fault: cannot freeze host writes "
-		    "(only a pty client side can be frozen)\n");
+		    "(no client side is up)\n");
+	}
 	if (freeze_ns != 0) {
 		memset(&t, 0, sizeof(t));
 		t.when = now + freeze_ns;

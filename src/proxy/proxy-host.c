@@ -390,9 +390,9 @@ proxy_host_write(struct proxy *p, const uint8_t *buf, size_t len)
 	if (p->host.clients == 0)
 		proxy_host_ino_read(p);
 	if (p->host.clients == 0) {
-		/* Nobody has the port open: a real port drops what arrives. */
+		/* Nobody has the port open: a real port drops what arrives (DISCARDED). */
 		p->host.discarded += len;
-		return (ssize_t)len;
+		return PROXY_WRITE_GONE;
 	}
 	n = pty_write(p->host.pty, buf, len);
 	if (n < 0) {

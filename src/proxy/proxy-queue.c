@@ -32,9 +32,11 @@ proxy_dest_write(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t
 }
 
 static const char *
-proxy_gone_reason(enum proxy_dir dir)
+proxy_gone_reason(struct proxy *p, enum proxy_dir dir)
 {
-	return dir == PROXY_H2D ? "device gone" : "client gone";
+	if (dir == PROXY_H2D)
+		return "device gone";
+	return p->path->has_client(p) ? "client gone" : "no client has the port open";
 }
 
 void
@@ -117,7 +119,7 @@ proxy_discarded(struct proxy *p, enum proxy_dir dir, size_t bytes, size_t record
 	if (p->cap == NULL || p->capture_failed || bytes == 0)
 		return;
 	proxy_capture_check(p, capture_write_discarded(p->cap, loop_wallclock(),
-	    proxy_capdir(dir), bytes, recorded, ref, proxy_gone_reason(dir)));
+	    proxy_capdir(dir), bytes, recorded, ref, proxy_gone_reason(p, dir)));
 }
 
 void

@@ -168,10 +168,16 @@ proxy_report_idle(struct proxy *p)
 }
 
 void
-proxy_report_end(struct proxy *p)
+proxy_status_clear(struct proxy *p)
 {
 	if (p->status_shown) {
-		fputc('\n', stderr);
+		fputs("\r\033[K", stderr);
 		p->status_shown = 0;
 	}
+}
+
+void
+proxy_report_end(struct proxy *p)
+{
+	proxy_status_clear(p);
 }

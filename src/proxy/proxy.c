@@ -127,10 +127,7 @@ proxy_warn(struct proxy *p, const char *fmt, ...)
 
 	if (p->cfg.quiet)
 		return;
-	if (p->status_shown) {
-		fputs("\r\033[K", stderr);
-		p->status_shown = 0;
-	}
+	proxy_status_clear(p);
 	fputs("sliptap proxy: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -144,6 +141,7 @@ proxy_capture_check(struct proxy *p, int rc)
 	if (rc == 0 || p->capture_failed)
 		return;
 	p->capture_failed = 1;
+	proxy_status_clear(p);
 	fprintf(stderr, "sliptap proxy: capture: %s (capture stopped, forwarding goes on)\n",
 	    capture_errmsg(p->cap));
 }
@@ -642,9 +640,9 @@ proxy_free(struct proxy *p)
 		if (p->s[i].dec != NULL && (p->dev.present || p->detached || i == PROXY_H2D))
 			proxy_source_gone(p, (enum proxy_dir)i);
 	}
+	proxy_report_end(p);	/* the status line goes before the exit summary */
 	if (p->hooks != NULL && p->hooks->done != NULL)
 		p->hooks->done(p, p->hooks_arg);
-	proxy_report_end(p);
 	if (!p->detached) {
 		proxy_host_close(p, 0);
 		proxy_dev_free(p);

@@ -225,6 +225,11 @@ void proxy_reset_device(struct proxy *p, enum proxy_reset how);
 void proxy_record_fault(struct proxy *p, const struct proxy_unit *u, const char *text);
 /* Write any capture event (enum capture_event code, capture dir 0/1/2, logfmt text). */
 void proxy_record(struct proxy *p, unsigned code, int capdir, const char *text);
+/*
+ * Clear the live status line (a terminal's last line) if it is shown, so a
+ * notice printed next starts on a clean line. Call before writing to stderr.
+ */
+void proxy_status_clear(struct proxy *p);
 /* Call hooks->tick at (or soon after) monotonic time `when`; LOOP_NEVER cancels. */
 void proxy_wakeup_at(struct proxy *p, uint64_t when);
 

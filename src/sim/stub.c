@@ -203,6 +203,34 @@ sim_stub_mem(struct sim_device *dev, const struct esp_packet *pkt)
 	sim_stub_reply(dev, pkt->op, err);
 }
 
+/* READ_FLASH: the ack, then data frames paced by the host's acks (sim_stub_read_pump). */
+static void
+sim_stub_read_flash(struct sim_device *dev, const struct esp_packet *pkt)
+{
+	uint8_t err;
+
+	if ((err = sim_stub_len(pkt, 16)) != 0) {
+		sim_stub_reply(dev, pkt->op, err);
+		return;
+	}
+	sim_stub_reply(dev, pkt->op, 0);
+	memset(&dev->rd, 0, sizeof(dev->rd));
+	dev->rd.addr = le32(pkt->data);
+	dev->rd.len = le32(pkt->data + 4);
+	dev->rd.block = le32(pkt->data + 8);
+	dev->rd.max_inflight = le32(pkt->data + 12);
+	if (dev->rd.block > SIM_SECTOR || dev->rd.block == 0) {
+		/* The stub's buffer is one sector: it quietly sends nothing. */
+		sim_log(dev, "stub READ_FLASH: block size 0x%x too large, nothing sent",
+		    dev->rd.block);
+		return;
+	}
+	dev->rd.active = 1;
+	sim_md5_init(&dev->rd.md5);
+	sim_log(dev, "stub READ_FLASH: 0x%x bytes at 0x%x", dev->rd.len, dev->rd.addr);
+	sim_stub_read_pump(dev);
+}
+
 void
 sim_stub_command(struct sim_device *dev, const struct esp_packet *pkt)
 {
@@ -299,26 +327,7 @@ sim_stub_command(struct sim_device *dev, const struct esp_packet *pkt)
 			sim_stub_reply(dev, pkt->op, err);
 		break;
 	case ESP_OP_READ_FLASH:
-		if ((err = sim_stub_len(pkt, 16)) != 0) {
-			sim_stub_reply(dev, pkt->op, err);
-			break;
-		}
-		sim_stub_reply(dev, pkt->op, 0);
-		memset(&dev->rd, 0, sizeof(dev->rd));
-		dev->rd.addr = le32(pkt->data);
-		dev->rd.len = le32(pkt->data + 4);
-		dev->rd.block = le32(pkt->data + 8);
-		dev->rd.max_inflight = le32(pkt->data + 12);
-		if (dev->rd.block > SIM_SECTOR || dev->rd.block == 0) {
-			/* The stub's buffer is one sector: it quietly sends nothing. */
-			sim_log(dev, "stub READ_FLASH: block size 0x%x too large, nothing sent",
-			    dev->rd.block);
-			break;
-		}
-		dev->rd.active = 1;
-		sim_md5_init(&dev->rd.md5);
-		sim_log(dev, "stub READ_FLASH: 0x%x bytes at 0x%x", dev->rd.len, dev->rd.addr);
-		sim_stub_read_pump(dev);
+		sim_stub_read_flash(dev, pkt);
 		break;
 	case ESP_OP_ERASE_FLASH:
 		if ((err = sim_stub_len(pkt, 0)) == 0) {

@@ -2,6 +2,7 @@
  * util.c — fatal errors, allocation wrappers and number parsing shared by
  * every part of sliptap.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -100,16 +101,23 @@ xasprintf(char **ret, const char *fmt, ...)
 	return n;
 }
 
+/* Decimal, or hex after 0x: a leading 0 is not octal. */
+static int
+util_base(const char *s)
+{
+	return s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
+}
+
 int
 parse_u32(const char *s, uint32_t *out)
 {
 	char *end;
 	unsigned long long v;
 
-	if (s == NULL || *s == '\0' || *s == '-')
+	if (s == NULL || !isdigit((unsigned char)*s))	/* strtoull takes blanks, signs */
 		return -1;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, util_base(s));
 	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
 		return -1;
 	*out = (uint32_t)v;
@@ -123,10 +131,10 @@ parse_size(const char *s, uint64_t *out)
 	unsigned long long v;
 	uint64_t mul = 1;
 
-	if (s == NULL || *s == '\0' || *s == '-')
+	if (s == NULL || !isdigit((unsigned char)*s))	/* strtoull takes blanks, signs */
 		return -1;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, util_base(s));
 	if (errno != 0 || end == s)
 		return -1;
 	if (strcasecmp(end, "k") == 0 || strcasecmp(end, "kb") == 0 || strcasecmp(end, "kib") == 0)

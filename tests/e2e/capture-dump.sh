@@ -25,14 +25,45 @@ n=$(grep -vc '^#' "$T/out.txt")
 has "$T/out.txt" "# 84 records: 64 FRAME, 1 OUTSIDE, 1 SLIP_ERROR, 18 EVENT, 0 CHUNK; 1 original, 1 delivered, 0 injected"
 grep -q 'H->D FRAME      FLASH_DATA .*seq=14 size=1024 checksum_ok=yes \[original\]$' "$T/out.txt" ||
 	fail "no original FLASH_DATA seq=14 line"
-grep -q 'H->D FRAME      FLASH_DATA .*seq=14 size=1024 checksum_ok=no \[delivered of #60\]$' "$T/out.txt" ||
+grep -q 'H->D FRAME      FLASH_DATA .*seq=14 size=1024 checksum_ok=no \[delivered of #61\]$' "$T/out.txt" ||
 	fail "no delivered FLASH_DATA seq=14 line"
 has "$T/out.txt" "resp FLASH_DATA op=3 len=2 value=0x00000000 status=1 error=193 error_name=BAD_DATA_CHECKSUM"
 has "$T/out.txt" "EVENT      FAULT rule=corrupt-seq14 action=corrupt op=FLASH_DATA seq=14"
 has "$T/out.txt" "FLASH_BEGIN op=2 len=20 checksum=0x00 total=20480 blocks=20 blocksize=1024 offset=0x10000"
 has "$T/out.txt" "NOT_TRIGGERED rule=drop-md5"
 has "$T/out.txt" "D->H OUTSIDE    129 bytes \"ets Jun  8 2016"
-head -n 1 "$T/out.txt" | grep -q '^ *0\.000  --  EVENT      START tool=sliptap' || fail "first line: $(head -n 1 "$T/out.txt")"
+head -n 1 "$T/out.txt" | grep -q '^ *1 *0\.000  --  EVENT      START tool=sliptap' || fail "first line: $(head -n 1 "$T/out.txt")"
+# Record numbers are Wireshark's frame numbers: 1..84, in order.
+awk '!/^#/ { if ($1 != ++n) { print "record " n " numbered " $1; exit 1 } }' "$T/out.txt" ||
+	fail "record numbers are not 1..N"
+grep -q "no END record" "$T/err.txt" && fail "END warning on a complete capture"
+
+# Filters.
+"$SLIPTAP" dump --faults "$T/s.pcap" >"$T/f.txt" || fail "dump --faults"
+[ "$(grep -vc '^#' "$T/f.txt")" -eq 2 ] || fail "--faults: $(cat "$T/f.txt")"
+grep -q "^ *62 .*FAULT rule=corrupt-seq14" "$T/f.txt" || fail "--faults: the FAULT is not record 62"
+has "$T/f.txt" "NOT_TRIGGERED rule=drop-md5"
+"$SLIPTAP" dump --op FLASH_DATA --seq 14 "$T/s.pcap" >"$T/f.txt" || fail "dump --op --seq"
+[ "$(grep -vc '^#' "$T/f.txt")" -eq 4 ] || fail "--op FLASH_DATA --seq 14: $(cat "$T/f.txt")"
+"$SLIPTAP" dump --dir device "$T/s.pcap" >"$T/f.txt" || fail "dump --dir device"
+grep -v '^#' "$T/f.txt" | grep -qv 'D->H' && fail "--dir device shows other directions"
+"$SLIPTAP" dump --op NOPE "$T/s.pcap" >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "--op NOPE: exit $rc, want 2"
+"$SLIPTAP" dump --dir up "$T/s.pcap" >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "--dir up: exit $rc, want 2"
+"$SLIPTAP" dump --seq x "$T/s.pcap" >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "--seq x: exit $rc, want 2"
+
+# --streams: the four rebuilt streams.
+mkdir "$T/streams"
+"$SLIPTAP" dump --streams "$T/streams" "$T/s.pcap" >"$T/streams.txt" || fail "dump --streams"
+for f in host-sent device-received device-sent host-received; do
+	[ -f "$T/streams/$f" ] || fail "--streams wrote no $f"
+done
+grep -q "^host-sent  *$(wc -c <"$T/streams/host-sent") bytes" "$T/streams.txt" || fail "--streams: sizes"
+cmp -s "$T/streams/host-sent" "$T/streams/device-received" && fail "the corrupted frame is in both h2d streams"
+[ "$(wc -c <"$T/streams/host-sent")" -eq "$(wc -c <"$T/streams/device-received")" ] ||
+	fail "corrupt keeps the length: h2d streams differ in size"
 
 # JSON view: one valid object per line, the same records.
 "$SLIPTAP" dump --json --raw "$T/s.pcap" >"$T/out.json" || fail "dump --json exit $?"
@@ -44,6 +75,7 @@ recs, summary = lines[:-1], lines[-1]["summary"]
 assert len(recs) == 84 == summary["records"], summary
 assert summary["FRAME"] == 64 and summary["EVENT"] == 18, summary
 assert [r["rec"] for r in recs] == list(range(84))
+assert [r["frame"] for r in recs] == list(range(1, 85))
 o = [r for r in recs if r.get("seq") == 14 and r.get("kind") == "command"]
 assert [r["stage"] for r in o] == ["original", "delivered", "unchanged"], o
 assert o[1]["ref"] == o[0]["rec"] and o[1]["checksum_ok"] == "no"
@@ -66,6 +98,9 @@ head -c $((size - 10)) "$T/s.pcap" >"$T/cut.pcap"
 has "$T/cut.err" "$T/cut.pcap: capture truncated after 83 records (file ends mid-record)"
 n=$(grep -vc '^#' "$T/cut.txt")
 [ "$n" -eq 83 ] || fail "truncated: printed $n records, want 83"
+# ... and it has no END record: the warning says how far it got.
+grep -q "warning: $T/cut.pcap has no END record: .* after 83 records, the last [0-9.]* s after the first" "$T/cut.err" ||
+	fail "truncated: no END warning: $(cat "$T/cut.err")"
 "$SLIPTAP" dump --json "$T/cut.pcap" 2>/dev/null | tail -n 1 | grep -q '"error":".*capture truncated after 83 records' ||
 	fail "truncated: JSON summary lacks the error"
 

@@ -6,13 +6,16 @@
 # (E2E_KEEP=1 keeps it for a post-mortem).
 #
 # Exit convention (tools/run-tests.sh): 0 pass, 77 skip with the reason on the
-# last line, anything else fail. Waiting is always bounded polling on a
-# readiness signal (a line, a file), never a bare sleep.
+# last line, anything else fail. A part of a test that cannot run (a missing
+# optional tool) is declared with e2e_skip_part: the runner reports it as a
+# SKIP of its own, never as part of a PASS. Waiting is always bounded polling
+# on a readiness signal (e2e_wait_for / e2e_poll), never a bare sleep.
 #
 # Environment: SLIPTAP (the binary; default build/sliptap), ESPTOOL (colon-
 # separated esptool.py paths), PYTHON (default /usr/bin/python3), NODE
 # (default node), E2E_WAIT (seconds to wait for a ready line, default 20),
-# E2E_CHIPS (the chips a test loops over, to narrow a run while debugging).
+# E2E_CHIPS (the chips a test loops over, to narrow a run while debugging),
+# E2E_SKIP_FILE (set by tools/run-tests.sh: where e2e_skip_part writes).
 
 E2E_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 : "${SLIPTAP:=$E2E_ROOT/build/sliptap}"
@@ -20,23 +23,43 @@ E2E_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 : "${NODE:=node}"
 : "${E2E_WAIT:=20}"
 E2E_NAME=$(basename "$0" .sh)
-if [ "$E2E_NAME" = lib ]; then
-	# tools/run-tests.sh runs every tests/e2e/*.sh, this file included.
-	echo "lib.sh holds the functions the e2e tests source; it is not a test"
-	exit 77
-fi
 E2E_PIDS=""
 E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sliptap-$E2E_NAME.XXXXXX") || exit 1
+
+# e2e_poll SECONDS CMD... — run CMD (in this shell) every 50 ms until it
+# succeeds: 0, or 124 once SECONDS (default $E2E_WAIT) have passed. The one
+# waiting loop of the e2e tests; bounded, generous, never a verdict on time.
+e2e_poll() {
+	_ep_max=$(( ${1:-$E2E_WAIT} * 20 ))
+	shift
+	_ep_i=0
+	until "$@"; do
+		[ $_ep_i -lt $_ep_max ] || return 124
+		sleep 0.05
+		_ep_i=$((_ep_i + 1))
+	done
+	return 0
+}
+
+# e2e_wait_for DESC SECONDS CMD... — e2e_poll, and fail the test with
+# "timed out waiting for DESC" when CMD never succeeds. SECONDS may be ""
+# for $E2E_WAIT.
+e2e_wait_for() {
+	_ew_desc=$1
+	shift
+	e2e_poll "$@" || e2e_fail "timed out after ${1:-$E2E_WAIT} s waiting for $_ew_desc"
+}
+
+# e2e_gone PID — true once PID has ended.
+e2e_gone() {
+	! kill -0 "$1" 2>/dev/null
+}
 
 # Stop a process: TERM, a bounded wait, then KILL. Returns nothing useful.
 e2e_kill() {
 	kill -0 "$1" 2>/dev/null || return 0
 	kill -TERM "$1" 2>/dev/null
-	_i=0
-	while kill -0 "$1" 2>/dev/null && [ $_i -lt 100 ]; do
-		sleep 0.05
-		_i=$((_i + 1))
-	done
+	e2e_poll 5 e2e_gone "$1"
 	kill -KILL "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 	return 0
@@ -66,6 +89,14 @@ e2e_tmpdir() {
 e2e_skip() {
 	echo "$*"
 	exit 77
+}
+
+# e2e_skip_part PART REASON — this test runs, but PART of it cannot (e.g. a
+# missing optional tool): the runner reports "SKIP: <test>/PART (REASON)"
+# besides the test's own verdict. Use it for every part that does not run.
+e2e_skip_part() {
+	echo "SKIP part $1: $2"
+	[ -z "${E2E_SKIP_FILE:-}" ] || printf '%s\t%s\n' "$1" "$2" >>"$E2E_SKIP_FILE"
 }
 
 # e2e_fail MESSAGE — fail the test.
@@ -106,12 +137,19 @@ e2e_need_js() {
 	fi
 }
 
-# e2e_need_esptool — skip unless $ESPTOOL names at least one esptool.py.
+# e2e_need_esptool — skip unless $ESPTOOL names at least one esptool.py;
+# each named path that does not exist is a skipped part.
 e2e_need_esptool() {
 	[ -n "${ESPTOOL:-}" ] ||
 	    e2e_skip "ESPTOOL is unset (colon-separated esptool.py paths, e.g. \$HOME/esptool/v4.9.1/esptool.py)"
 	[ -x "$PYTHON" ] || e2e_skip "no python at $PYTHON (set PYTHON)"
 	[ -n "$(e2e_esptool_versions)" ] || e2e_skip "no file in ESPTOOL exists: $ESPTOOL"
+	_ifs=$IFS
+	IFS=:
+	for _e in $ESPTOOL; do
+		[ -z "$_e" ] || [ -f "$_e" ] || e2e_skip_part "esptool $_e" "no such file in ESPTOOL"
+	done
+	IFS=$_ifs
 }
 
 # e2e_esptool_versions — the existing paths in $ESPTOOL, one per line.
@@ -146,32 +184,22 @@ e2e_js() {
 	timeout -k 5 "${E2E_CLIENT_TIMEOUT:-180}" "$NODE" "$E2E_ROOT/tests/js/flash.mjs" "$@"
 }
 
+# e2e_line_or_gone FILE PATTERN PID — true when FILE has a matching line or
+# PID has ended.
+e2e_line_or_gone() {
+	grep -q -e "$2" "$1" 2>/dev/null || ! kill -0 "$3" 2>/dev/null
+}
+
 # e2e_wait_line FILE PATTERN PID [SECONDS] — poll until FILE has a line
-# matching the grep pattern; fail early if PID dies first.
+# matching the grep pattern: 0; 1 if PID died without writing it; 2 on timeout.
 e2e_wait_line() {
-	_i=0
-	_max=$(( ${4:-$E2E_WAIT} * 20 ))
-	while ! grep -q -e "$2" "$1" 2>/dev/null; do
-		if ! kill -0 "$3" 2>/dev/null; then
-			grep -q -e "$2" "$1" 2>/dev/null && return 0
-			return 1
-		fi
-		[ $_i -lt $_max ] || return 2
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	return 0
+	e2e_poll "${4:-$E2E_WAIT}" e2e_line_or_gone "$1" "$2" "$3" || return 2
+	grep -q -e "$2" "$1" 2>/dev/null
 }
 
 # e2e_wait_exit PID [SECONDS] — wait (bounded) for PID to end; its status or 124.
 e2e_wait_exit() {
-	_i=0
-	_max=$(( ${2:-$E2E_WAIT} * 20 ))
-	while kill -0 "$1" 2>/dev/null; do
-		[ $_i -lt $_max ] || return 124
-		sleep 0.05
-		_i=$((_i + 1))
-	done
+	e2e_poll "${2:-$E2E_WAIT}" e2e_gone "$1" || return 124
 	wait "$1"
 }
 

@@ -101,12 +101,7 @@ fi
 e2e_log "--reset classic on client open"
 e2e_start_proxy --quiet --json-events --reset classic --pcap "$w/cap.pcap" "$w/dev"
 "$PTYIO" ping "$PROXY_LINK" 3 64 || e2e_fail "no echo"
-_i=0
-while ! grep -q '"event":"client-close"' "$PROXY_OUT"; do
-	[ $_i -lt 200 ] || e2e_fail "no client-close event"
-	sleep 0.05
-	_i=$((_i + 1))
-done
+e2e_wait_for "a client-close event" "" grep -q '"event":"client-close"' "$PROXY_OUT"
 e2e_expect "$PROXY_OUT" '"event":"reset","how":"classic"' "reset event"
 kill -TERM "$PROXY_PID"
 e2e_wait_exit "$PROXY_PID" || e2e_fail "the proxy did not exit 0 on SIGTERM"

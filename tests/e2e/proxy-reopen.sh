@@ -27,15 +27,15 @@ count() {
 	grep -c "\"event\":\"$1\"" "$PROXY_OUT"
 }
 
+# has_count PATTERN N — at least N such events (fails if the proxy died).
+has_count() {
+	kill -0 "$PROXY_PID" 2>/dev/null || e2e_fail "proxy died waiting for $1 #$2"
+	[ "$(count "$1")" -ge "$2" ]
+}
+
 # wait_count PATTERN N — until at least N such events.
 wait_count() {
-	_n=0
-	while [ "$(count "$1")" -lt "$2" ]; do
-		kill -0 "$PROXY_PID" 2>/dev/null || e2e_fail "proxy died waiting for $1 #$2"
-		[ $_n -lt 400 ] || e2e_fail "no $1 event #$2 (have $(count "$1"))"
-		sleep 0.05
-		_n=$((_n + 1))
-	done
+	e2e_poll "" has_count "$1" "$2" || e2e_fail "no $1 event #$2 (have $(count "$1"))"
 }
 
 fds() {

@@ -8,8 +8,7 @@
 #    (ESP32-S3 on USB-Serial/JTAG): esptool-js flashes and verifies;
 #  - --reset none first (the device keeps its state across proxies, so the
 #    order matters): the same client cannot connect (the app is running);
-#  - with ESPTOOL set: esptool.py fails through --reset none and chip_id
-#    succeeds through --reset classic.
+#  - proxy-reset-py.sh does the Python esptool part.
 . "$(dirname "$0")/lib.sh"
 e2e_need_sliptap
 e2e_need_js
@@ -69,28 +68,4 @@ e2e_expect "$NSIM_ERR" 'boot: rst:0x15 (USB_UART_CHIP_RESET), download mode' "us
 e2e_kill "$PROXY_PID"
 e2e_stop_sim "$NSIM_PID"
 
-if [ -z "${ESPTOOL:-}" ] || [ -z "$(e2e_esptool_versions)" ]; then
-	echo "ESPTOOL unset: Python esptool part skipped"
-	echo "pass"
-	exit 0
-fi
-for et in $(e2e_esptool_versions); do
-	v=$(e2e_esptool_version "$et")
-	e2e_log "esptool $v: esp32 --boot spi behind proxy --reset classic / none"
-	net_sim "e-$v" --chip esp32 --boot spi --rfc2217-reset direct
-	e2e_start_proxy --reset none "$NSIM_URL"
-	if E2E_CLIENT_TIMEOUT=120 e2e_run "$w/e-$v-2.log" e2e_esptool "$et" --port "$PROXY_LINK" \
-	    --before no_reset --after no_reset --connect-attempts 1 chip_id; then
-		e2e_fail "esptool $v: connected through --reset none to a chip running its app"
-	fi
-	e2e_expect "$w/e-$v-2.log" 'Failed to connect to .*: \(No serial data received\|Invalid head of packet\)' \
-	    "esptool $v: --reset none"
-	e2e_kill "$PROXY_PID"
-	e2e_start_proxy --reset classic "$NSIM_URL"
-	E2E_CLIENT_TIMEOUT=120 e2e_run "$w/e-$v-1.log" e2e_esptool "$et" --port "$PROXY_LINK" \
-	    --before no_reset --after no_reset chip_id || e2e_fail "esptool $v: chip_id through --reset classic"
-	e2e_expect "$w/e-$v-1.log" 'MAC: ' "esptool $v: chip_id"
-	e2e_kill "$PROXY_PID"
-	e2e_stop_sim "$NSIM_PID"
-done
 echo "pass"

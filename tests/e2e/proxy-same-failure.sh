@@ -19,11 +19,15 @@ head -c 524288 /dev/urandom >"$img"
 results="$w/results"
 : >"$results"
 
-# The last meaningful line of a client log: ANSI colours, carriage-return
-# progress and the port's path taken out.
+# The tool's final error line: the last line that names an error (else the
+# last line), ANSI colours, carriage-return progress and the port's path
+# taken out. esptool 4+ ends with advice lines ("For troubleshooting ...").
 final_line() { # LOG PORT
 	tr '\r' '\n' <"$1" | sed 's/\x1b\[[0-9;]*m//g' | grep -v '^[[:space:]]*$' |
-	    grep -v '^Writing at 0x' | tail -n 1 | sed "s|$2|PORT|g"
+	    grep -v '^Writing at 0x' | grep -v '^Note: \|^For troubleshooting' >"$1.lines"
+	_l=$(grep -i 'error\|exception\|timeout\|failed\|fatal\|locked' "$1.lines" | tail -n 1)
+	[ -n "$_l" ] || _l=$(tail -n 1 "$1.lines")
+	printf '%s\n' "$_l" | sed "s|$2|PORT|g"
 }
 
 client() { # CLIENT ESPTOOL PORT LOG EXTRA...
@@ -69,7 +73,10 @@ once() {
 		# The simulator dies once the write is under way.
 		e2e_wait_line "$log" 'Writing at 0x' "$cpid" 60 >/dev/null
 		sleep 1
+		# Its device node goes with it (as a USB device's does): a link
+		# left dangling could reach a pty number the kernel hands out again.
 		kill -KILL "$SIM_PID" 2>/dev/null
+		rm -f "$SIM_LINK"
 	fi
 	wait "$cpid"
 	RC=$?
@@ -96,7 +103,7 @@ compare() { # CASE CLIENT ESPTOOL TAG
 	[ "$rc1" -ne 124 ] && [ "$rc1" -ne 137 ] || { bad=$((bad + 1)); echo "$1 $4: the client hung" >>"$results"; }
 }
 
-for case in watchdog vanish reenumerate boot-spi killed; do
+for case in ${E2E_SAME_CASES:-watchdog vanish reenumerate boot-spi killed}; do
 	e2e_log "$case: esptool-js"
 	compare "$case" js "" esptool-js
 	for et in $(e2e_esptool_versions); do

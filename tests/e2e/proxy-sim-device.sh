@@ -9,8 +9,7 @@
 #     classic reset (read like esp_rfc2217_server, played on the in-process
 #     device's lines) puts it in download mode: SYNC answered.
 #  3. A bad sim: spec is a usage error naming the key.
-#  4. With ESPTOOL set: esptool chip_id with its default reset over the RFC
-#     2217 front, and write_flash (ROM, --no-stub) through the pty.
+#  4. proxy-sim-device-py.sh does the Python esptool part.
 . "$(dirname "$0")/lib.sh"
 e2e_need_sliptap
 e2e_need_tools
@@ -62,29 +61,4 @@ rc=$?
 [ $rc -eq 2 ] || e2e_fail "bad sim: spec exited $rc, not 2"
 e2e_expect "$w/bad.err" 'unknown key "flsh"' "bad sim: spec"
 
-if [ -z "${ESPTOOL:-}" ] || [ -z "$(e2e_esptool_versions)" ]; then
-	echo "ESPTOOL unset: Python esptool part skipped"
-	echo "pass"
-	exit 0
-fi
-for et in $(e2e_esptool_versions); do
-	v=$(e2e_esptool_version "$et")
-	e2e_log "esptool $v: default reset over the RFC 2217 front into sim:esp32,boot=spi"
-	e2e_start_net_proxy --quiet "sim:esp32,boot=spi"
-	E2E_CLIENT_TIMEOUT=120 e2e_run "$w/e-$v-1.log" e2e_esptool "$et" --port "$NPROXY_URL" \
-	    chip_id || e2e_fail "esptool $v: chip_id over the RFC 2217 front"
-	e2e_expect "$w/e-$v-1.log" 'MAC: ' "esptool $v: chip_id"
-	e2e_kill "$NPROXY_PID"
-	# --no-stub: the ROM path is what this checks (the esp-flasher-stub of
-	# esptool >= 5.3 is the simulator's own business: sim-esptool-py.sh)
-	e2e_log "esptool $v: write_flash --no-stub through the pty into sim:esp32s3"
-	e2e_start_proxy --quiet "sim:esp32s3,flash=$w/f-$v.bin"
-	E2E_CLIENT_TIMEOUT=180 e2e_run "$w/e-$v-2.log" e2e_esptool "$et" --chip esp32s3 \
-	    --port "$PROXY_LINK" --baud 460800 --before no_reset --after no_reset --no-stub \
-	    write_flash 0x10000 "$img" || e2e_fail "esptool $v: write_flash through sim:"
-	e2e_expect "$w/e-$v-2.log" "Hash of data verified" "esptool $v: MD5 verified"
-	e2e_kill "$PROXY_PID"
-	e2e_extract "$w/f-$v.bin" $((0x10000)) "$size" "$w/got-$v"
-	e2e_same_bytes "$img" "$w/got-$v" "esptool $v: flash contents"
-done
 echo "pass"

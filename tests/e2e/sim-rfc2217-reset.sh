@@ -2,7 +2,7 @@
 # sim-rfc2217-reset.sh — `sliptap sim --rfc2217`: DTR/RTS over RFC 2217 drive
 # the simulated auto-reset circuit (EN and IO0), so the reset sequences decide
 # the boot mode of a sim started with --boot spi.
-#  1. pySerial's rfc2217:// client (python3-serial; always runs): with no
+#  1. pySerial's rfc2217:// client (python3-serial): with no
 #     reset the sim answers with its boot log but never a SYNC; the classic
 #     sequence (esptool's timings) through the default server (esp: like
 #     esp_rfc2217_server) puts it in download mode and SYNC is answered;
@@ -10,28 +10,19 @@
 #     SPI boot (pySerial waits for each SET-CONTROL answer, so DTR=RTS=1 lasts
 #     long enough for EN to rise with IO0 high), while the USB-Serial/JTAG
 #     sequence on an ESP32-S3 (latch-based) still reaches download mode.
-#  2. With ESPTOOL set: esptool --port rfc2217://... chip_id with its default
-#     reset (ClassicReset: over rfc2217 esptool cannot read the USB PID),
-#     --before no_reset, --before usb_reset and --after hard_reset.
+#  2. sim-rfc2217-reset-py.sh does the Python esptool part.
 . "$(dirname "$0")/lib.sh"
 e2e_need_sliptap
 e2e_need_pyserial
 
 w=$(e2e_tmpdir work)
 
-# net_sim NAME ARGS... — e2e_start_net_sim with --verbose (the sim logs the lines).
-net_sim() {
-	_n=$1
-	shift
-	e2e_start_net_sim "$_n" --verbose "$@"
-}
-
 client() {
 	e2e_rfc2217_client "$@"
 }
 
 e2e_log "esp32, esp server: no reset -> boot log, SPI boot, no SYNC reply"
-net_sim esp32-esp --chip esp32 --boot spi
+e2e_start_net_sim esp32-esp --verbose --chip esp32 --boot spi
 e2e_run "$w/c1.log" client "$NSIM_URL" none || e2e_fail "client failed"
 e2e_expect "$w/c1.log" '^sync_replies=0$' "no reset: SYNC must be ignored"
 # (the open's PURGE-DATA may race the boot log away; the app's text remains)
@@ -51,7 +42,7 @@ e2e_wait_line "$NSIM_ERR" 'client 2 gone (closed); DTR and RTS released' "$NSIM_
 e2e_stop_sim "$NSIM_PID"
 
 e2e_log "esp32, direct server: classic reset over the network -> SPI boot"
-net_sim esp32-direct --chip esp32 --boot spi --rfc2217-reset direct
+e2e_start_net_sim esp32-direct --verbose --chip esp32 --boot spi --rfc2217-reset direct
 e2e_run "$w/c3.log" client "$NSIM_URL" classic || e2e_fail "client failed"
 e2e_expect "$w/c3.log" '^sync_replies=0$' "direct classic: no download mode"
 e2e_expect "$w/c3.log" 'boot:0x13 (SPI_FAST_FLASH_BOOT)' "direct classic: the SPI boot log"
@@ -60,7 +51,7 @@ e2e_reject "$NSIM_ERR" 'download mode' "direct classic"
 e2e_stop_sim "$NSIM_PID"
 
 e2e_log "esp32s3 usb-jtag, direct server: USB-Serial/JTAG sequence -> download mode"
-net_sim s3-direct --chip esp32s3 --transport usb-jtag --no-wdt --boot spi --rfc2217-reset direct
+e2e_start_net_sim s3-direct --verbose --chip esp32s3 --transport usb-jtag --no-wdt --boot spi --rfc2217-reset direct
 e2e_run "$w/c4.log" client "$NSIM_URL" none || e2e_fail "client failed"
 e2e_expect "$w/c4.log" '^sync_replies=0$' "s3 no reset: SYNC must be ignored"
 e2e_run "$w/c5.log" client "$NSIM_URL" usbjtag || e2e_fail "client failed"
@@ -69,74 +60,4 @@ e2e_expect "$w/c5.log" 'rst:0x15 (USB_UART_CHIP_RESET),boot:0x' "s3 usb-jtag res
 e2e_expect "$NSIM_ERR" 'USB-Serial/JTAG: core reset asserted' "s3 usb-jtag reset"
 e2e_stop_sim "$NSIM_PID"
 
-if [ -z "${ESPTOOL:-}" ] || [ -z "$(e2e_esptool_versions)" ]; then
-	echo "ESPTOOL unset: Python esptool part skipped"
-	echo "pass"
-	exit 0
-fi
-
-# last_boot_is PATTERN WHAT — wait (bounded) until the sim's last boot line
-# (after the stub ran) matches: a hard reset is played after the client left.
-last_boot_is() {
-	_i=0
-	while :; do
-		sed -n '/flasher stub running\|boot: /p' "$NSIM_ERR" | tail -n 1 >"$w/last-boot"
-		grep -q -e "$1" "$w/last-boot" && return 0
-		[ $_i -lt $((E2E_WAIT * 20)) ] || { cat "$w/last-boot"; e2e_fail "$2: last boot line"; }
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-}
-
-# esptool ET NAME ARGS... — run esptool against $NSIM_URL into $w/NAME.log.
-esptool() {
-	_et=$1
-	_log="$w/$2.log"
-	shift 2
-	E2E_CLIENT_TIMEOUT=120 e2e_run "$_log" e2e_esptool "$_et" --port "$NSIM_URL" "$@"
-}
-
-for et in $(e2e_esptool_versions); do
-	v=$(e2e_esptool_version "$et")
-	e2e_log "esptool $v: esp32 --boot spi, esp server, default reset"
-	net_sim "e-$v-esp" --chip esp32 --boot spi
-	esptool "$et" "e-$v-1" chip_id || e2e_fail "esptool $v: chip_id after the default reset"
-	e2e_expect "$w/e-$v-1.log" 'MAC: ' "esptool $v: chip_id"
-	e2e_expect "$NSIM_ERR" 'boot: rst:0x1 (POWERON_RESET), download mode' "esptool $v: download mode"
-	# --after hard_reset (the default): the app boots from flash after the stub ran
-	last_boot_is 'SPI boot' "esptool $v: --after hard_reset boots the app"
-	e2e_expect "$NSIM_ERR" 'RTS off: hard reset' "esptool $v: hard reset"
-	# esp_rfc2217_server takes the DTR asserted by the port open for a reset
-	# start: --before no_reset connects all the same.
-	esptool "$et" "e-$v-2" --before no_reset --after no_reset chip_id ||
-	    e2e_fail "esptool $v: --before no_reset through the esp server"
-	e2e_stop_sim "$NSIM_PID"
-
-	e2e_log "esptool $v: esp32 --boot spi, direct server"
-	net_sim "e-$v-direct" --chip esp32 --boot spi --rfc2217-reset direct
-	if esptool "$et" "e-$v-3" --connect-attempts 2 chip_id; then
-		e2e_fail "esptool $v: the classic reset over a direct server must not reach download mode"
-	fi
-	e2e_expect "$w/e-$v-3.log" 'Wrong boot mode detected (0x13)! The chip needs to be in download mode.' \
-	    "esptool $v: direct classic reset"
-	if esptool "$et" "e-$v-4" --connect-attempts 1 --before no_reset chip_id; then
-		e2e_fail "esptool $v: --before no_reset against SPI boot must fail"
-	fi
-	# the app's text may land in the last SYNC attempt's read window
-	e2e_expect "$w/e-$v-4.log" 'Failed to connect to .*: \(No serial data received\|Invalid head of packet\)' \
-	    "esptool $v: no_reset against SPI boot"
-	e2e_stop_sim "$NSIM_PID"
-
-	e2e_log "esptool $v: esp32s3 usb-jtag --boot spi"
-	net_sim "e-$v-s3" --chip esp32s3 --transport usb-jtag --boot spi
-	esptool "$et" "e-$v-5" chip_id || e2e_fail "esptool $v: s3 default reset through the esp server"
-	e2e_expect "$NSIM_ERR" 'USB_UART_CHIP_RESET), download mode' "esptool $v: s3 USB core reset into download mode"
-	e2e_stop_sim "$NSIM_PID"
-	net_sim "e-$v-s3d" --chip esp32s3 --transport usb-jtag --boot spi --rfc2217-reset direct
-	esptool "$et" "e-$v-6" --before usb_reset chip_id ||
-	    e2e_fail "esptool $v: s3 --before usb_reset through a direct server"
-	e2e_expect "$NSIM_ERR" 'USB_UART_CHIP_RESET), download mode' "esptool $v: s3 usb_reset"
-	last_boot_is 'USB_UART_CHIP_RESET), SPI boot' "esptool $v: s3 --after hard_reset boots the app"
-	e2e_stop_sim "$NSIM_PID"
-done
 echo "pass"

@@ -51,6 +51,11 @@ got=$(ts "$T/synth.pcap" 'sliptap.kind == "response" && sliptap.status != 0' \
 # 4. The fault event and the rule that never fired.
 got=$(ts "$T/synth.pcap" 'sliptap.event_name == "FAULT"' sliptap.dir sliptap.rule sliptap.action sliptap.changed)
 [ "$got" = "1 corrupt-seq14 corrupt byte 124 0x77->0x57" ] || fail "fault event: got '$got'"
+# ... filterable by the FAULT's own rule, op and seq
+got=$(ts "$T/synth.pcap" 'sliptap.fault.seq == 14 && sliptap.fault.op == "FLASH_DATA"' sliptap.fault.rule sliptap.fault.seq sliptap.fault.op)
+[ "$got" = "corrupt-seq14 14 FLASH_DATA" ] || fail "fault fields: got '$got'"
+got=$(ts "$T/synth.pcap" 'sliptap.fault.seq == 15' sliptap.fault.rule)
+[ -z "$got" ] || fail "sliptap.fault.seq == 15 matched '$got'"
 got=$(ts "$T/synth.pcap" 'sliptap.event == 11' sliptap.rule)
 [ "$got" = "drop-md5" ] || fail "NOT_TRIGGERED event: got '$got'"
 

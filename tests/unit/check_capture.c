@@ -256,6 +256,74 @@ START_TEST(test_roundtrip)
 END_TEST
 
 /* The documented rule: sent = UNCHANGED + ORIGINAL, delivered = UNCHANGED + DELIVERED. */
+/* capture_set_ref, DISCARDED, the time-order clamp and capture_rebuild_streams. */
+START_TEST(test_rebuild_discarded_ref)
+{
+	char *path = tpath("rebuild.pcap"), err[256];
+	struct capture *c = capture_open(path, err, sizeof(err));
+	struct capture_reader *r;
+	struct capture_record rec;
+	struct capture_streams st;
+	uint64_t last = 0;
+	uint32_t seq_a;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(capture_write_chunk(c, 1000, CAPTURE_DIR_D2H, CAPTURE_STAGE_UNCHANGED,
+	    (const uint8_t *)"hello ", 6), 0);				/* 0 */
+	seq_a = capture_next_seq(c);
+	ck_assert_int_eq(capture_write_chunk(c, 2000, CAPTURE_DIR_D2H, CAPTURE_STAGE_ORIGINAL,
+	    (const uint8_t *)"AAA", 3), 0);				/* 1 */
+	ck_assert_int_eq(capture_write_chunk(c, 2100, CAPTURE_DIR_D2H, CAPTURE_STAGE_ORIGINAL,
+	    (const uint8_t *)"BBB", 3), 0);				/* 2 */
+	capture_set_ref(c, seq_a);
+	/* stamped before its predecessor: written at 2100 */
+	ck_assert_int_eq(capture_write_chunk(c, 1500, CAPTURE_DIR_D2H, CAPTURE_STAGE_DELIVERED,
+	    (const uint8_t *)"AAA", 3), 0);				/* 3, ref 1 */
+	ck_assert_int_eq(capture_write_discarded(c, 3000, CAPTURE_DIR_D2H, 3, 0, 2,
+	    "client gone"), 0);						/* 4, ref 2 */
+	ck_assert_int_eq(capture_write_chunk(c, 4000, CAPTURE_DIR_D2H, CAPTURE_STAGE_UNCHANGED,
+	    (const uint8_t *)"world", 5), 0);				/* 5 */
+	ck_assert_int_eq(capture_write_discarded(c, 5000, CAPTURE_DIR_D2H, 2, 2, CAPTURE_REF_NONE,
+	    "client gone"), 0);						/* 6: "ld" not received */
+	ck_assert_int_eq(capture_write_event(c, 6000, CAPTURE_DIR_NONE, CAPTURE_EV_END, "records=8"), 0);
+	ck_assert_int_eq(capture_close(c), 0);
+
+	r = capture_reader_open(path, err, sizeof(err));
+	ck_assert_msg(r != NULL, "%s", err);
+	while (capture_reader_next(r, &rec) == 1) {
+		ck_assert_uint_ge(rec.ts_ns, last);
+		last = rec.ts_ns;
+		if (rec.seq == 3) {
+			ck_assert_uint_eq(rec.ref, 1);
+			ck_assert_uint_eq(rec.ts_ns, 2100);
+		}
+		if (rec.seq == 4) {
+			ck_assert_uint_eq(rec.event, CAPTURE_EV_DISCARDED);
+			ck_assert_uint_eq(rec.ref, 2);
+		}
+		if (rec.seq == 5)
+			ck_assert_uint_eq(rec.offset, 12);	/* sent offset: 6 + 3 + 3 */
+	}
+	capture_reader_close(r);
+	ck_assert_str_eq(capture_event_name(CAPTURE_EV_DISCARDED), "DISCARDED");
+	ck_assert_str_eq(capture_event_name(CAPTURE_EV_HOST_WRITE_UNBLOCKED), "HOST_WRITE_UNBLOCKED");
+
+	r = capture_reader_open(path, err, sizeof(err));
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(capture_rebuild_streams(r, &st), 0);
+	capture_reader_close(r);
+	ck_assert_int_eq(st.ended, 1);
+	ck_assert_uint_eq(st.len[CAPTURE_S_DEVICE_SENT], 17);
+	ck_assert_mem_eq(st.data[CAPTURE_S_DEVICE_SENT], "hello AAABBBworld", 17);
+	ck_assert_uint_eq(st.len[CAPTURE_S_HOST_RECEIVED], 12);
+	ck_assert_mem_eq(st.data[CAPTURE_S_HOST_RECEIVED], "hello AAAwor", 12);
+	ck_assert_uint_eq(st.len[CAPTURE_S_HOST_SENT], 0);
+	ck_assert_str_eq(capture_stream_name(CAPTURE_S_HOST_RECEIVED), "host-received");
+	capture_streams_free(&st);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_stream_reconstruction)
 {
 	char *path = tpath("ref.pcap"), err[512];
@@ -814,6 +882,7 @@ capture_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_stream_reconstruction);
+	tcase_add_test(tc, test_rebuild_discarded_ref);
 	tcase_add_loop_test(tc, test_truncated, 1,
 	    16 + CAPTURE_HDR_LEN + CAPTURE_BYTES_HDR_LEN + 300);
 	tcase_add_test(tc, test_wrong_linktype);

@@ -192,6 +192,45 @@ START_TEST(test_usb_jtag_sequences)
 }
 END_TEST
 
+/*
+ * ESP32-S2 on its USB-OTG console: a reset (esptool's USB sequence over the
+ * CDC-ACM lines) takes the USB device away; it boots, in the latched mode,
+ * when the host side is back. UARTDEV_BUF_NO says USB-OTG (2).
+ */
+START_TEST(test_usb_otg_reenumerates)
+{
+	struct h *r = r_new(SIM_CHIP_ESP32S2, SIM_TRANSPORT_USB_OTG, SIM_BOOT_SPI);
+	const char *why = NULL;
+	struct sim_config cfg;
+
+	h_run(r, 10 * MS);
+	ck_assert(h_has(r, "boot:0x8 (SPI_FAST_FLASH_BOOT)"));
+	h_clear(r);
+	r->events[SIM_EV_DETACH] = 0;
+	seq_usb_jtag(r);
+	ck_assert_int_eq(r->events[SIM_EV_DETACH], 1);
+	ck_assert_int_eq(sim_device_state(r->dev), SIM_STATE_DETACHED);
+	ck_assert(!r_sync_answered(r));
+	sim_device_usb_attach(r->dev, r->now);
+	h_run(r, 10 * MS);
+	ck_assert_int_eq(sim_device_state(r->dev), SIM_STATE_ROM);
+	ck_assert_msg(h_has(r, "boot:0x0 (DOWNLOAD(USB/UART0/1))"), "%s", r->out);
+	ck_assert(r_sync_answered(r));
+	h_clear(r);
+	ck_assert_uint_eq(h_read_reg(r, 0x3FFFFD14), 2);	/* UARTDEV_BUF_NO: USB-OTG */
+	h_free(r);
+	/* only the S2 has the ROM's USB-OTG console */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.chip = SIM_CHIP_ESP32S3;
+	cfg.transport = SIM_TRANSPORT_USB_OTG;
+	cfg.flash = (uint8_t *)xmalloc(FLASH_SIZE);
+	cfg.flash_size = FLASH_SIZE;
+	ck_assert_ptr_null(sim_device_new(&cfg, 0, &why));
+	ck_assert_ptr_nonnull(why);
+	free(cfg.flash);
+}
+END_TEST
+
 START_TEST(test_held_in_reset)
 {
 	struct h *r = r_new(SIM_CHIP_ESP32, SIM_TRANSPORT_UART, SIM_BOOT_DOWNLOAD);
@@ -233,6 +272,7 @@ sim_reset_suite(void)
 	tcase_add_loop_test(tc, test_classic_remote_latency, 0, (int)nitems(chips));
 	tcase_add_loop_test(tc, test_usb_jtag_sequences, 0, 2);
 	tcase_add_test(tc, test_held_in_reset);
+	tcase_add_test(tc, test_usb_otg_reenumerates);
 	suite_add_tcase(s, tc);
 	return s;
 }
