@@ -27,12 +27,14 @@ enum sim_chip {
 	SIM_CHIP_ESP32S3,
 	SIM_CHIP_ESP32C3,
 	SIM_CHIP_ESP32C6,
+	SIM_CHIP_ESP32C2,
+	SIM_CHIP_ESP32H2,
 	SIM_CHIP_COUNT
 };
 
 enum sim_transport {
 	SIM_TRANSPORT_UART,	/* a USB-UART bridge with the two-transistor reset circuit */
-	SIM_TRANSPORT_USB_JTAG,	/* the chip's own USB-Serial/JTAG (S3, C3, C6) */
+	SIM_TRANSPORT_USB_JTAG,	/* the chip's own USB-Serial/JTAG (S3, C3, C6, H2) */
 	SIM_TRANSPORT_USB_OTG,	/* the ROM's USB-OTG CDC-ACM (S2): re-enumerates on every reset */
 };
 

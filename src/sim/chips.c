@@ -9,7 +9,8 @@
  * 5.3); the eFuse values are chosen so that esptool prints a plausible
  * description: ESP8266EX, ESP32-D0WD-V3 (revision v3.0), ESP32-S2
  * (revision v0.0), ESP32-S3 (QFN56) (revision v0.2), ESP32-C3 (QFN32)
- * (revision v0.3), ESP32-C6 (QFN40) (revision v0.1), MACs in Espressif's
+ * (revision v0.3), ESP32-C6 (QFN40) (revision v0.1), ESP32-C2 (revision
+ * v1.0), ESP32-H2 (revision v0.1), MACs in Espressif's
  * OUIs. Boot log texts are those the real ROMs print (docs/simulator.md
  * says which were checked how). Adding a chip is adding a row here, an
  * enum value in sim.h, and named quirks (sim-dev.h) where its ROM differs.
@@ -82,6 +83,19 @@ static const struct sim_reg sim_esp32c3_regs[] = {
 	{ 0x60008848, 0x00007CDF },	/* MAC high half */
 	{ 0x60008850, 3 << 18 },	/* BLOCK1 word3: minor rev 3, pkg 0 */
 	{ 0x6000886C, 1 },		/* BLOCK2 word4: blk version major 1 */
+	{ 0, 0 },
+};
+
+static const struct sim_reg sim_esp32c2_regs[] = {
+	{ 0x60008840, 0xA1005E36 },	/* BLOCK2 word 0 (MAC_EFUSE_REG): MAC low word */
+	{ 0x60008844, 1 << 20 | 0x00007CDF },	/* word 1: MAC high half; major rev 1, minor 0, pkg 0 */
+	{ 0, 0 },
+};
+
+static const struct sim_reg sim_esp32h2_regs[] = {
+	{ 0x600B0844, 0xCA5E3C11 },	/* MAC_EFUSE_REG: MAC low word */
+	{ 0x600B0848, 0xFFFE404C },	/* MAC high half, EUI-64 extension ff:fe on top */
+	{ 0x600B0850, 1 << 18 },	/* BLOCK1 word 3: minor rev 1, major 0 */
 	{ 0, 0 },
 };
 
@@ -264,6 +278,62 @@ static const struct sim_chip_info sim_chips[] = {
 		.rst_sw = "rst:0xc (SW_CPU_RESET)",
 		.download_extra = "Saved PC:0x4001975a\r\n",
 		.regs = sim_esp32c6_regs,
+	},
+	{
+		.id = SIM_CHIP_ESP32C2,
+		.name = "esp32c2",
+		.label = "ESP32-C2",
+		.magic = 0x7C41A06F,		/* ECO1; esptool >= 4 uses the chip id */
+		.has_security_info = 1,
+		.chip_id = 12,
+		.api_version = 2,
+		.spi_base = 0x60002000, .spi_usr = 0x18, .spi_usr1 = 0x1C,
+		.spi_usr2 = 0x20, .spi_w0 = 0x58,
+		.uart_clkdiv_reg = 0x60000014,
+		.xtal_hz = 40000000,		/* the 40 MHz variant: no 26 MHz ROM baud quirk */
+		.wdt_wprotect = 0x6000809C,
+		.wdt_config0 = 0x60008084,
+		.wdt_config1 = 0x60008088,
+		.bootloader_offset = 0x0,
+		.banner = "ESP-ROM:esp8684-api2-20220127\r\nBuild:Jan 27 2022\r\n",
+		.boot_download = "boot:0x4 (DOWNLOAD(UART0))",
+		.boot_spi = "boot:0x8 (SPI_FAST_FLASH_BOOT)",
+		.rst_poweron = "rst:0x1 (POWERON)",
+		.rst_usb = "rst:0x1 (POWERON)",
+		.rst_rtcwdt = "rst:0x10 (RTCWDT_RTC_RST)",
+		.rst_sw = "rst:0x3 (RTC_SW_SYS_RST)",
+		.regs = sim_esp32c2_regs,
+	},
+	{
+		.id = SIM_CHIP_ESP32H2,
+		.name = "esp32h2",
+		.label = "ESP32-H2",
+		.magic = 0xD7B73E80,		/* read by old clients only */
+		.has_security_info = 1,
+		.chip_id = 16,
+		.api_version = 0,
+		.usb_jtag = 1,
+		.spi_base = 0x60003000, .spi_usr = 0x18, .spi_usr1 = 0x1C,
+		.spi_usr2 = 0x20, .spi_w0 = 0x58,
+		.uart_clkdiv_reg = 0x60000014,
+		.xtal_hz = 32000000,		/* the H2's crystal is 32 MHz */
+		.uartdev_buf_no = 0x4084FEFC,
+		.uartdev_usb_jtag = 3,
+		.wdt_wprotect = 0x600B1C1C,
+		.wdt_config0 = 0x600B1C00,
+		.wdt_config1 = 0x600B1C04,
+		.swd_wprotect = 0x600B1C24,
+		.swd_conf = 0x600B1C20,
+		.swd_key = 0x50D83AA1,
+		.bootloader_offset = 0x0,
+		.banner = "ESP-ROM:esp32h2-20221101\r\nBuild:Nov  1 2022\r\n",
+		.boot_download = "boot:0x4 (DOWNLOAD(USB/UART0))",
+		.boot_spi = "boot:0xc (SPI_FAST_FLASH_BOOT)",
+		.rst_poweron = "rst:0x1 (POWERON)",
+		.rst_usb = "rst:0x15 (USB_UART_HPSYS)",
+		.rst_rtcwdt = "rst:0x10 (LP_WDT_SYS)",
+		.rst_sw = "rst:0xc (SW_CPU_RESET)",
+		.regs = sim_esp32h2_regs,
 	},
 };
 

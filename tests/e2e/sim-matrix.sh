@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 e2e_need_sliptap
 
-chips=${E2E_CHIPS:-esp8266 esp32 esp32s2 esp32s3 esp32c3 esp32c6}
+chips=${E2E_CHIPS:-esp8266 esp32 esp32s2 esp32s3 esp32c3 esp32c6 esp32c2 esp32h2}
 clients=${E2E_CLIENTS:-py js}
 have_py=0
 have_js=0
@@ -55,6 +55,8 @@ chip_desc() {
 	esp32s3) echo "ESP32-S3 (QFN56)" ;;
 	esp32c3) echo "ESP32-C3 (QFN32)" ;;
 	esp32c6) echo "ESP32-C6" ;;
+	esp32c2) echo "ESP32-C2" ;;
+	esp32h2) echo "ESP32-H2" ;;
 	esac
 }
 chip_mac() {
@@ -65,13 +67,15 @@ chip_mac() {
 	esp32s3) echo 7c:df:a1:00:5e:33 ;;
 	esp32c3) echo 7c:df:a1:00:5e:34 ;;
 	esp32c6) echo 40:4c:ca:5e:3c:10 ;;
+	esp32c2) echo 7c:df:a1:00:5e:36 ;;
+	esp32h2) echo 40:4c:ca:5e:3c:11 ;;
 	esac
 }
 
-# py_supports VERSION CHIP — esptool 3.3 has no ESP32-C6 (only its beta)
+# py_supports VERSION CHIP — esptool 3.3 has no ESP32-C6 or ESP32-H2 (only their betas)
 py_supports() {
 	case $2 in
-	esp32c6) e2e_version_ge "$1" 4.5 ;;
+	esp32c6 | esp32h2) e2e_version_ge "$1" 4.5 ;;
 	*) return 0 ;;
 	esac
 }

@@ -34,6 +34,8 @@ static const struct {
 	{ SIM_CHIP_ESP32C3, 0x1B31506F },
 	{ SIM_CHIP_ESP32S2, 0x000007C6 },
 	{ SIM_CHIP_ESP32C6, 0x2CE0806F },
+	{ SIM_CHIP_ESP32C2, 0x7C41A06F },
+	{ SIM_CHIP_ESP32H2, 0xD7B73E80 },
 };
 
 START_TEST(test_md5_vectors)
@@ -474,6 +476,8 @@ START_TEST(test_download_boot_log)
 		"rst:0x1 (POWERON),boot:0x4 (DOWNLOAD(USB/UART0/1))\r\n",
 		"ESP-ROM:esp32s2-rc4-20191025\r\nBuild:Oct 25 2019\r\nrst:0x1 (POWERON),boot:0x0 (DOWNLOAD(USB/UART0/1))\r\nwaiting for download\r\n",
 		"ESP-ROM:esp32c6-20220919\r\nBuild:Sep 19 2022\r\nrst:0x1 (POWERON),boot:0x4 (DOWNLOAD(USB/UART/SDIO_REI_FEO))\r\n",
+		"ESP-ROM:esp8684-api2-20220127\r\nBuild:Jan 27 2022\r\nrst:0x1 (POWERON),boot:0x4 (DOWNLOAD(UART0))\r\nwaiting for download\r\n",
+		"ESP-ROM:esp32h2-20221101\r\nBuild:Nov  1 2022\r\nrst:0x1 (POWERON),boot:0x4 (DOWNLOAD(USB/UART0))\r\nwaiting for download\r\n",
 	};
 	struct h *h = h_new_cfg(chips[_i].chip, SIM_TRANSPORT_UART, SIM_BOOT_DOWNLOAD, 0, 0);
 
