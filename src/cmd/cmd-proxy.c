@@ -272,6 +272,14 @@ cmd_proxy_exec(int argc, char **argv)
 		proxy_fault_free(pf);
 		return 1;
 	}
+	if (pf != NULL && proxy_fault_check(pf, p, err, sizeof(err)) != 0) {
+		/* A fault that cannot act is an error before anything runs. */
+		fprintf(stderr, "%s", err);
+		proxy_free(p);
+		proxy_fault_free(pf);
+		free(cmdline);
+		return 2;
+	}
 	if (pf != NULL)
 		proxy_fault_attach(pf, p);
 	rc = proxy_run(p);

@@ -498,6 +498,15 @@ proxy_fault_done(struct proxy *p, void *arg)
 	free(report);
 }
 
+int
+proxy_fault_check(struct proxy_fault *pf, struct proxy *p, char *err, size_t errlen)
+{
+	unsigned front, device;
+
+	proxy_caps(p, &front, &device);
+	return scenario_check_front(&pf->sc, front, device, err, errlen) == 0 ? 0 : -1;
+}
+
 void
 proxy_fault_attach(struct proxy_fault *pf, struct proxy *p)
 {

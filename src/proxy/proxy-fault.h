@@ -28,6 +28,13 @@ struct proxy_fault_config {
 struct proxy_fault *proxy_fault_new(const struct proxy_fault_config *cfg, char *err, size_t errlen);
 /* "scenario=NAME seed=N" (logfmt) for the capture's START event; borrowed. */
 const char *proxy_fault_start_extra(const struct proxy_fault *pf);
+/*
+ * Before anything runs: every rule's action must be one the proxy's front
+ * and device can perform (scenario_check_front). 0, or -1 with one line per
+ * rule that cannot act in err ("file:line: rule NAME: ... needs ..."); the
+ * caller exits 2 then.
+ */
+int proxy_fault_check(struct proxy_fault *pf, struct proxy *p, char *err, size_t errlen);
 /* Print the seed line on stderr and attach the hooks to p (before proxy_run). */
 void proxy_fault_attach(struct proxy_fault *pf, struct proxy *p);
 /* The proxy's exit status when a (not optional) rule never fired. */

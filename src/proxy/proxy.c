@@ -204,6 +204,13 @@ proxy_emit_simple(struct proxy *p, enum proxy_event_type type, const char *how)
 	proxy_emit(p, &ev);
 }
 
+void
+proxy_caps(const struct proxy *p, unsigned *front, unsigned *device)
+{
+	*front = proxy_host_caps(p);
+	*device = proxy_dev_caps(p);
+}
+
 uint64_t
 proxy_now(const struct proxy *p)
 {

@@ -189,6 +189,8 @@ const char *proxy_dir_name(enum proxy_dir dir);
 
 /* ---- Primitives for the hooks ------------------------------------------ */
 
+/* What the front (facing the tool) and the device side can do: CAP_* bits (caps.h). */
+void proxy_caps(const struct proxy *p, unsigned *front, unsigned *device);
 /* Monotonic ns (the loop's clock). */
 uint64_t proxy_now(const struct proxy *p);
 /* The tracker state (borrowed until the next unit). */
