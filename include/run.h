@@ -149,7 +149,7 @@ struct run_judgement {
  */
 void run_judge(const struct scenario *sc, const struct scenario_expect *ex,
     const struct run_observed *ob, struct run_judgement *out);
-/* Pure: nonzero when text holds one of pattern's " | "-separated literal alternatives. */
+/* Pure: nonzero when text holds one of pattern's " | "-separated literal alternatives (any case). */
 int run_message_match(const char *text, size_t len, const char *pattern);
 /* Pure: the percent of the last "Writing at 0x... (N %)" line, -1 none; copies the line. */
 int run_last_progress(const char *text, size_t len, char *line, size_t linelen);

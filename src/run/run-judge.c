@@ -8,7 +8,9 @@
  * the scenario expects that and a rule fired; a Python traceback = fail-dirty;
  * a failure whose output holds the expected message = fail-clean; any other
  * failure = fail-dirty. The message must match in every case where the
- * expectation gives one.
+ * expectation gives one; its alternatives are literal substrings compared
+ * without regard to case (esptool 5 writes "target flash" where 4.x wrote
+ * "target Flash").
  *
  * Verdicts, in order of precedence: HARNESS_ERROR (the harness failed, or
  * the deadline passed where no hang was expected: the run says nothing about
@@ -20,6 +22,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "run.h"
 
@@ -80,6 +83,22 @@ run_judge_contains(const char *text, size_t len, const char *needle, size_t nlen
 	return 0;
 }
 
+/* The same without regard to ASCII case (message patterns: "target Flash" / "target flash"). */
+static int
+run_judge_contains_nocase(const char *text, size_t len, const char *needle, size_t nlen)
+{
+	size_t i;
+
+	if (nlen == 0 || nlen > len)
+		return 0;
+	for (i = 0; i + nlen <= len; i++) {
+		if (tolower((unsigned char)text[i]) == tolower((unsigned char)needle[0]) &&
+		    strncasecmp(text + i, needle, nlen) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 run_message_match(const char *text, size_t len, const char *pattern)
 {
@@ -94,7 +113,7 @@ run_message_match(const char *text, size_t len, const char *pattern)
 			p++;
 		while (end > p && end[-1] == ' ')
 			end--;
-		if (end > p && run_judge_contains(text, len, p, (size_t)(end - p)))
+		if (end > p && run_judge_contains_nocase(text, len, p, (size_t)(end - p)))
 			return 1;
 		if (sep == NULL)
 			break;

@@ -26,6 +26,8 @@ set -- "$@" --tool esptool-js
 for t in $(e2e_esptool_versions); do
 	set -- "$@" --tool "esptool:$t"
 done
+[ -n "$(e2e_esptool_versions)" ] || e2e_skip_part "Python esptool" \
+    "ESPTOOL is unset (colon-separated esptool.py paths)"
 start=$(date +%s)
 SLIPTAP_PYTHON=$PYTHON "$SLIPTAP" matrix "$@" --jobs "${E2E_MATRIX_JOBS:-2}" \
     --junit "$w/junit.xml" --results "$w/results.jsonl" >"$w/table" 2>"$w/progress"

@@ -171,6 +171,7 @@ START_TEST(test_text)
 	ck_assert_str_eq(line, "error: Failed to connect with the device");
 	ck_assert_int_eq(run_message_match(log, strlen(log), "Nope | Write timeout"), 1);
 	ck_assert_int_eq(run_message_match(log, strlen(log), "Nope | Other"), 0);
+	ck_assert_int_eq(run_message_match(log, strlen(log), "WRITE TIMEOUT"), 1);
 	ck_assert_int_eq(run_message_match(log, strlen(log), " | "), 0);
 	ck_assert_int_eq(run_message_match(log, strlen(log), NULL), 0);
 }
