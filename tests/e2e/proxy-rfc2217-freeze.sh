@@ -86,7 +86,9 @@ for et in $(e2e_esptool_versions); do
 	    --port "$NPROXY_URL" --before no_reset --after no_reset --no-stub \
 	    write_flash -u 0x10000 "$w/image.bin" >/dev/null && e2e_fail "esptool $v: the flash passed"
 	e2e_kill "$NPROXY_PID"
-	last=$(tr '\r' '\n' <"$w/esptool-$v.log" | grep 'Writing at 0x' | tail -n 1 | sed -n 's/.*(\([0-9]*\) *%).*/\1/p')
+	# "(93 %)" (esptool < 5) or "93.0% 245760/262144 bytes" (esptool 5), as scenario-93-chain.sh reads it
+	last=$(tr '\r' '\n' <"$w/esptool-$v.log" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | grep 'Writing at 0x' | tail -n 1 |
+	    sed -n 's/.*(\([0-9]*\) *%).*/\1/p; s/.* \([0-9]*\)\.[0-9]% .*/\1/p')
 	[ "$last" = 93 ] || e2e_fail "esptool $v over RFC 2217: last progress $last %, want 93 %"
 	echo "esptool $v over rfc2217://: $(tr '\r' '\n' <"$w/esptool-$v.log" | grep -i 'error\|timed out\|exception' | tail -n 1)"
 	"$SLIPTAP" dump "$w/93-$v.pcap" 2>/dev/null | grep -q "host writes frozen (client socket no longer read)" ||
