@@ -335,6 +335,7 @@ an_console_line(struct analyzer *an, const char *l)
 	uint32_t addr;
 	int percent, conf = 0;
 	const char *p;
+	char joined[2 * 256 + 2];	/* outlives the join: l may point here */
 
 	if (an_is_banner(l)) {
 		if (c->seen || an->w.seen)
@@ -413,8 +414,6 @@ an_console_line(struct analyzer *an, const char *l)
 	cls = an_console_class(l, &conf);
 	if (cls == NULL && an->prev_error[0] != '\0') {
 		/* a forum or a terminal wrapped the error message: try it joined */
-		char joined[2 * 256 + 2];
-
 		snprintf(joined, sizeof(joined), "%s %.256s", an->prev_error, l);
 		if ((cls = an_console_class(joined, &conf)) != NULL) {
 			l = joined;
