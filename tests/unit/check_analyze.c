@@ -69,6 +69,11 @@ static const struct {
 	  "corruption.", "NOISE_INVALID_HEAD" },
 	{ "A fatal error occurred: Packet content transfer stopped (received 6 bytes)", "PARTIAL_FRAME" },
 	{ "A fatal error occurred: The chip stopped responding.", "ACK_STALL" },
+	/* esptool 5.3 */
+	{ "A fatal error occurred: No more data to read from the serial port. This can have many "
+	  "causes, for troubleshooting steps visit: https://docs.espressif.com/projects/esptool/en/"
+	  "latest/troubleshooting.html", "ACK_STALL" },
+	{ "Failed to get VID/PID of a device on /dev/ttyUSB0, using standard reset sequence.", NULL },
 	{ "A fatal error occurred: Failed to write to target RAM (result was 01070000: "
 	  "Checksum error)", "RAM_UPLOAD_CORRUPT" },
 	{ "A fatal error occurred: Failed to start stub flasher", "STUB_NO_START" },
@@ -193,6 +198,82 @@ START_TEST(test_console_wrapper_partial)
 	ck_assert_str_eq(a->summary.wrapper, "PlatformIO");
 	ck_assert_str_eq(a->class_name, "UNKNOWN");
 	ck_assert_int_eq(a->where.percent, 40);
+	analysis_free(a);
+}
+END_TEST
+
+/* esptool 5.3.1 as it prints on a port without USB ids (as in tests/data, py-5.3.1) */
+#define PY53_HEAD \
+	"esptool v5.3.1\n" \
+	"Serial port /dev/ttyUSB0:\n" \
+	"Connecting...\n" \
+	"Failed to get VID/PID of a device on /dev/ttyUSB0, using standard reset sequence.\n" \
+	"\n" \
+	"\033[1A\033[2K\033[1A\033[2KConnected to ESP32 on /dev/ttyUSB0:\n" \
+	"Chip type:          ESP32-D0WD-V3 (revision v3.0)\n" \
+	"Failed to get VID/PID of a device on /dev/ttyUSB0, using standard reset sequence.\n" \
+	"MAC:                24:0a:c4:00:5e:32\n" \
+	"\n" \
+	"Uploading stub flasher...\n" \
+	"Running stub flasher...\n"
+
+START_TEST(test_console_py53_stub_hangs)
+{
+	/* the tool hangs after "Running stub flasher...": the VID/PID note is no error */
+	struct analysis *a = run_text(PY53_HEAD);
+
+	ck_assert_str_eq(a->class_name, "STUB_NO_START");
+	ck_assert_str_eq(a->summary.tool_version, "5.3.1");
+	ck_assert_ptr_null(a->tool_message);
+	analysis_free(a);
+}
+END_TEST
+
+START_TEST(test_console_py53_no_more_data)
+{
+	/* 5.3's word for a reply that never came, after the baud switch */
+	struct analysis *a = run_text(PY53_HEAD
+	    "\033[1A\033[2K\033[1A\033[2KStub flasher running.\n"
+	    "Changing baud rate to 460800...\n"
+	    "Changed.\n"
+	    "\n"
+	    "\n"
+	    "Staying in bootloader.\n"
+	    "\033[1;31m\n"
+	    "A fatal error occurred: No more data to read from the serial port. This can have many "
+	    "causes, for troubleshooting steps visit: https://docs.espressif.com/projects/esptool/"
+	    "en/latest/troubleshooting.html\033[0m\n");
+
+	ck_assert_str_eq(a->class_name, "BAUD_SWITCH_FAILED");
+	ck_assert_ptr_nonnull(a->tool_message);
+	ck_assert_ptr_nonnull(strstr(a->tool_message, "No more data"));
+	analysis_free(a);
+}
+END_TEST
+
+START_TEST(test_console_py53_no_more_data_mid_flash)
+{
+	/* the same words mid-flash: a lost reply, or bytes before one (alternatives) */
+	struct analysis *a = run_text(PY53_HEAD
+	    "\033[1A\033[2K\033[1A\033[2KStub flasher running.\n"
+	    "Configuring flash size...\n"
+	    "Flash will be erased from 0x00010000 to 0x0001ffff...\n"
+	    "Compressed 65536 bytes to 34064...\n"
+	    "Writing at 0x00010000 [=============>             ]  49.9% 32768/65536 bytes...\n"
+	    "\n"
+	    "Staying in bootloader.\n"
+	    "\033[1;31m\n"
+	    "A fatal error occurred: No more data to read from the serial port. This can have many "
+	    "causes, for troubleshooting steps visit: https://docs.espressif.com/projects/esptool/"
+	    "en/latest/troubleshooting.html\033[0m\n");
+	size_t i;
+	int noise = 0;
+
+	ck_assert_str_eq(a->class_name, "ACK_STALL");
+	ck_assert_int_eq(a->where.percent, 49);
+	for (i = 0; i < a->nalternatives; i++)
+		noise |= strcmp(a->alternatives[i].class_name, "NOISE_INVALID_HEAD") == 0;
+	ck_assert(noise);
 	analysis_free(a);
 }
 END_TEST
@@ -465,6 +546,9 @@ analyze_suite(void)
 	tcase_add_test(tc, test_console_two_runs);
 	tcase_add_test(tc, test_console_wrapped_error);
 	tcase_add_test(tc, test_console_wrapper_partial);
+	tcase_add_test(tc, test_console_py53_stub_hangs);
+	tcase_add_test(tc, test_console_py53_no_more_data);
+	tcase_add_test(tc, test_console_py53_no_more_data_mid_flash);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("trace");
 	tcase_add_test(tc, test_trace_py4);
