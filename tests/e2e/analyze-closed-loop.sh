@@ -13,8 +13,10 @@
 #    `sliptap proxy --scenario` with esptool-js (always) and each esptool.py
 #    in $ESPTOOL. ANALYZE_LIVE selects how many:
 #      rotate (default)  every scenario once, with one client, the clients
-#                        taking turns (scenario i: client i mod n, or the next
-#                        one the scenario allows); Python esptool runs with
+#                        taking turns (scenario i: client (i + ANALYZE_ROTATE)
+#                        mod n, or the next one the scenario allows; CI may
+#                        set ANALYZE_ROTATE to a build number to cover other
+#                        pairs over time); Python esptool runs with
 #                        --trace, so one run yields a capture and a trace log,
 #                        esptool-js a capture and a console log. Every
 #                        scenario and every client is seen live, in about the
@@ -225,7 +227,8 @@ nrun=$(wc -l <"$runners")
 
 [ "$live" = none ] && nrun=0
 [ "$nrun" -gt 0 ] || [ "$live" = none ] || e2e_fail "no live client (E2E_SCENARIO_CLIENTS=$clients)"
-k=0
+k=${ANALYZE_ROTATE:-0}
+case $k in *[!0-9]* | '') e2e_fail "ANALYZE_ROTATE=$k: a number" ;; esac
 for f in "$lib"/*.ini; do
 	[ "$nrun" -gt 0 ] || break
 	n=$(basename "$f" .ini)
