@@ -633,6 +633,18 @@ an_trace_line(struct analyzer *an, const char *t, const char *msg)
 			an_trace_flush(an);
 		return;
 	}
+	if (strncmp(msg, "Remaining data in serial buffer:", 32) == 0) {
+		/*
+		 * esptool flushes the port after bytes it cannot use ("Read
+		 * invalid data"): what it drops there came from the device too,
+		 * e.g. the rest of a boot log after its first byte
+		 */
+		an->t_hexdir = 1;
+		an->t_want = 0;
+		an->t_len = 0;
+		an_trace_hex(an, msg + 32, strlen(msg + 32), 0);
+		return;
+	}
 	if (strstr(msg, "Timed out waiting for packet") != NULL) {
 		an_mark_set(an, &an->w.missing, "the tool timed out waiting for a reply (%s)", msg);
 		an->w.missing_count++;

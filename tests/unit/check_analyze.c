@@ -310,6 +310,45 @@ assert_sync(struct analysis *a, enum analyze_trace_format f)
 	ck_assert_str_eq(a->summary.chip, "ESP32");
 }
 
+/* esptool 4.5.1 met the boot log's first byte alone: the rest is in the flush */
+#define PY4_BROKEN_TX_SYNC \
+	"TRACE +0.000 command op=0x08 data len=36 wait_response=1 timeout=0.100 data=\n" \
+	"    0707122055555555 5555555555555555 | ... UUUUUUUUUUUU\n" \
+	"    5555555555555555 5555555555555555 | UUUUUUUUUUUUUUUU\n" \
+	"    55555555                          | UUUU\n" \
+	"TRACE +0.000 Write 46 bytes: \n" \
+	"    c000082400000000 0007071220555555 | ...$........ UUU\n" \
+	"    5555555555555555 5555555555555555 | UUUUUUUUUUUUUUUU\n" \
+	"    5555555555555555 5555555555c0     | UUUUUUUUUUUUU.\n" \
+	"TRACE +0.000 Read 1 bytes: 72\n" \
+	"TRACE +0.000 Read invalid data: 72\n" \
+	"TRACE +0.000 Remaining data in serial buffer: \n" \
+	"    73743a3078312028 504f5745524f4e5f | st:0x1 (POWERON_\n" \
+	"    5245534554292c62 6f6f743a30783320 | RESET),boot:0x3 \n" \
+	"    28444f574e4c4f41 445f424f4f542855 | (DOWNLOAD_BOOT(U\n" \
+	"    415254302f554152 54312f5344494f5f | ART0/UART1/SDIO_\n" \
+	"    5245495f52454f5f 563229290d0a7761 | REI_REO_V2))..wa\n" \
+	"    6974696e6720666f 7220646f776e6c6f | iting for downlo\n" \
+	"    61640d0a                          | ad..\n" \
+	".TRACE +0.050 command op=0x08 data len=36 wait_response=1 timeout=0.100 data=\n"
+
+START_TEST(test_trace_py4_flushed_boot_log)
+{
+	struct analysis *a = run_text(
+	    "esptool.py v4.5.1\n"
+	    "Serial port /dev/ttyUSB0\n"
+	    "Connecting...\n"
+	    PY4_BROKEN_TX_SYNC PY4_BROKEN_TX_SYNC PY4_BROKEN_TX_SYNC
+	    "\n"
+	    "A fatal error occurred: Failed to connect to ESP32: Invalid head of packet (0x72): "
+	    "Possible serial noise or corruption.\n");
+
+	ck_assert_str_eq(a->class_name, "TX_PATH_DOWN");
+	ck_assert_ptr_nonnull(strstr(a->headline, "download mode"));
+	analysis_free(a);
+}
+END_TEST
+
 START_TEST(test_trace_py4)
 {
 	struct analysis *a = run_text(PY4_SYNC);
@@ -552,6 +591,7 @@ analyze_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("trace");
 	tcase_add_test(tc, test_trace_py4);
+	tcase_add_test(tc, test_trace_py4_flushed_boot_log);
 	tcase_add_test(tc, test_trace_py4_crlf_ansi_stamps);
 	tcase_add_test(tc, test_trace_wrapped_dump);
 	tcase_add_test(tc, test_trace_cut_mid_line);
