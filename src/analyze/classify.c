@@ -444,8 +444,8 @@ an_console_alternatives(struct analysis *a, const struct analyzer *an)
 		    "echo)");
 	}
 	if (strcmp(cls, "ACK_STALL") == 0) {
-		an_add_alt(a, "NOISE_INVALID_HEAD", 25, "esptool 5.x reports bytes before a reply as "
-		    "\"The chip stopped responding\" too");
+		an_add_alt(a, "NOISE_INVALID_HEAD", 25, "esptool 5.x words bytes before a reply as a "
+		    "lost one too (\"The chip stopped responding\", 5.3: \"No more data to read\")");
 		an_add_alt(a, "PARTIAL_FRAME", 20, "a reply cut short reads the same without a trace");
 		an_add_alt(a, "DEVICE_VANISHED", 15, "a chip that reset mid-flash also stops answering");
 	}

@@ -187,6 +187,9 @@ an_console_class(const char *line, int *confidence)
 static int
 an_is_error_line(const char *l)
 {
+	/* esptool 5.3 on a port without USB ids: a note, then it goes on */
+	if (strstr(l, "Failed to get VID/PID") != NULL)
+		return 0;
 	return strstr(l, "A fatal error occurred") != NULL || strncmp(l, "error: ", 7) == 0 ||
 	    strstr(l, "Error: ") != NULL || strstr(l, "Exception: ") != NULL ||
 	    strstr(l, "esptool.py failed") != NULL || strstr(l, "Failed to ") != NULL ||
@@ -628,6 +631,18 @@ an_trace_line(struct analyzer *an, const char *t, const char *msg)
 		an_trace_hex(an, end + 7, strlen(end + 7), 0);
 		if (an->t_len >= an->t_want)
 			an_trace_flush(an);
+		return;
+	}
+	if (strncmp(msg, "Remaining data in serial buffer:", 32) == 0) {
+		/*
+		 * esptool flushes the port after bytes it cannot use ("Read
+		 * invalid data"): what it drops there came from the device too,
+		 * e.g. the rest of a boot log after its first byte
+		 */
+		an->t_hexdir = 1;
+		an->t_want = 0;
+		an->t_len = 0;
+		an_trace_hex(an, msg + 32, strlen(msg + 32), 0);
 		return;
 	}
 	if (strstr(msg, "Timed out waiting for packet") != NULL) {

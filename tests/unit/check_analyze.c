@@ -69,6 +69,11 @@ static const struct {
 	  "corruption.", "NOISE_INVALID_HEAD" },
 	{ "A fatal error occurred: Packet content transfer stopped (received 6 bytes)", "PARTIAL_FRAME" },
 	{ "A fatal error occurred: The chip stopped responding.", "ACK_STALL" },
+	/* esptool 5.3 */
+	{ "A fatal error occurred: No more data to read from the serial port. This can have many "
+	  "causes, for troubleshooting steps visit: https://docs.espressif.com/projects/esptool/en/"
+	  "latest/troubleshooting.html", "ACK_STALL" },
+	{ "Failed to get VID/PID of a device on /dev/ttyUSB0, using standard reset sequence.", NULL },
 	{ "A fatal error occurred: Failed to write to target RAM (result was 01070000: "
 	  "Checksum error)", "RAM_UPLOAD_CORRUPT" },
 	{ "A fatal error occurred: Failed to start stub flasher", "STUB_NO_START" },
@@ -197,6 +202,82 @@ START_TEST(test_console_wrapper_partial)
 }
 END_TEST
 
+/* esptool 5.3.1 as it prints on a port without USB ids (as in tests/data, py-5.3.1) */
+#define PY53_HEAD \
+	"esptool v5.3.1\n" \
+	"Serial port /dev/ttyUSB0:\n" \
+	"Connecting...\n" \
+	"Failed to get VID/PID of a device on /dev/ttyUSB0, using standard reset sequence.\n" \
+	"\n" \
+	"\033[1A\033[2K\033[1A\033[2KConnected to ESP32 on /dev/ttyUSB0:\n" \
+	"Chip type:          ESP32-D0WD-V3 (revision v3.0)\n" \
+	"Failed to get VID/PID of a device on /dev/ttyUSB0, using standard reset sequence.\n" \
+	"MAC:                24:0a:c4:00:5e:32\n" \
+	"\n" \
+	"Uploading stub flasher...\n" \
+	"Running stub flasher...\n"
+
+START_TEST(test_console_py53_stub_hangs)
+{
+	/* the tool hangs after "Running stub flasher...": the VID/PID note is no error */
+	struct analysis *a = run_text(PY53_HEAD);
+
+	ck_assert_str_eq(a->class_name, "STUB_NO_START");
+	ck_assert_str_eq(a->summary.tool_version, "5.3.1");
+	ck_assert_ptr_null(a->tool_message);
+	analysis_free(a);
+}
+END_TEST
+
+START_TEST(test_console_py53_no_more_data)
+{
+	/* 5.3's word for a reply that never came, after the baud switch */
+	struct analysis *a = run_text(PY53_HEAD
+	    "\033[1A\033[2K\033[1A\033[2KStub flasher running.\n"
+	    "Changing baud rate to 460800...\n"
+	    "Changed.\n"
+	    "\n"
+	    "\n"
+	    "Staying in bootloader.\n"
+	    "\033[1;31m\n"
+	    "A fatal error occurred: No more data to read from the serial port. This can have many "
+	    "causes, for troubleshooting steps visit: https://docs.espressif.com/projects/esptool/"
+	    "en/latest/troubleshooting.html\033[0m\n");
+
+	ck_assert_str_eq(a->class_name, "BAUD_SWITCH_FAILED");
+	ck_assert_ptr_nonnull(a->tool_message);
+	ck_assert_ptr_nonnull(strstr(a->tool_message, "No more data"));
+	analysis_free(a);
+}
+END_TEST
+
+START_TEST(test_console_py53_no_more_data_mid_flash)
+{
+	/* the same words mid-flash: a lost reply, or bytes before one (alternatives) */
+	struct analysis *a = run_text(PY53_HEAD
+	    "\033[1A\033[2K\033[1A\033[2KStub flasher running.\n"
+	    "Configuring flash size...\n"
+	    "Flash will be erased from 0x00010000 to 0x0001ffff...\n"
+	    "Compressed 65536 bytes to 34064...\n"
+	    "Writing at 0x00010000 [=============>             ]  49.9% 32768/65536 bytes...\n"
+	    "\n"
+	    "Staying in bootloader.\n"
+	    "\033[1;31m\n"
+	    "A fatal error occurred: No more data to read from the serial port. This can have many "
+	    "causes, for troubleshooting steps visit: https://docs.espressif.com/projects/esptool/"
+	    "en/latest/troubleshooting.html\033[0m\n");
+	size_t i;
+	int noise = 0;
+
+	ck_assert_str_eq(a->class_name, "ACK_STALL");
+	ck_assert_int_eq(a->where.percent, 49);
+	for (i = 0; i < a->nalternatives; i++)
+		noise |= strcmp(a->alternatives[i].class_name, "NOISE_INVALID_HEAD") == 0;
+	ck_assert(noise);
+	analysis_free(a);
+}
+END_TEST
+
 /* ---- traces --------------------------------------------------------- */
 
 #define PY4_SYNC \
@@ -228,6 +309,45 @@ assert_sync(struct analysis *a, enum analyze_trace_format f)
 	ck_assert_uint_eq(a->summary.frames_d2h, 2);
 	ck_assert_str_eq(a->summary.chip, "ESP32");
 }
+
+/* esptool 4.5.1 met the boot log's first byte alone: the rest is in the flush */
+#define PY4_BROKEN_TX_SYNC \
+	"TRACE +0.000 command op=0x08 data len=36 wait_response=1 timeout=0.100 data=\n" \
+	"    0707122055555555 5555555555555555 | ... UUUUUUUUUUUU\n" \
+	"    5555555555555555 5555555555555555 | UUUUUUUUUUUUUUUU\n" \
+	"    55555555                          | UUUU\n" \
+	"TRACE +0.000 Write 46 bytes: \n" \
+	"    c000082400000000 0007071220555555 | ...$........ UUU\n" \
+	"    5555555555555555 5555555555555555 | UUUUUUUUUUUUUUUU\n" \
+	"    5555555555555555 5555555555c0     | UUUUUUUUUUUUU.\n" \
+	"TRACE +0.000 Read 1 bytes: 72\n" \
+	"TRACE +0.000 Read invalid data: 72\n" \
+	"TRACE +0.000 Remaining data in serial buffer: \n" \
+	"    73743a3078312028 504f5745524f4e5f | st:0x1 (POWERON_\n" \
+	"    5245534554292c62 6f6f743a30783320 | RESET),boot:0x3 \n" \
+	"    28444f574e4c4f41 445f424f4f542855 | (DOWNLOAD_BOOT(U\n" \
+	"    415254302f554152 54312f5344494f5f | ART0/UART1/SDIO_\n" \
+	"    5245495f52454f5f 563229290d0a7761 | REI_REO_V2))..wa\n" \
+	"    6974696e6720666f 7220646f776e6c6f | iting for downlo\n" \
+	"    61640d0a                          | ad..\n" \
+	".TRACE +0.050 command op=0x08 data len=36 wait_response=1 timeout=0.100 data=\n"
+
+START_TEST(test_trace_py4_flushed_boot_log)
+{
+	struct analysis *a = run_text(
+	    "esptool.py v4.5.1\n"
+	    "Serial port /dev/ttyUSB0\n"
+	    "Connecting...\n"
+	    PY4_BROKEN_TX_SYNC PY4_BROKEN_TX_SYNC PY4_BROKEN_TX_SYNC
+	    "\n"
+	    "A fatal error occurred: Failed to connect to ESP32: Invalid head of packet (0x72): "
+	    "Possible serial noise or corruption.\n");
+
+	ck_assert_str_eq(a->class_name, "TX_PATH_DOWN");
+	ck_assert_ptr_nonnull(strstr(a->headline, "download mode"));
+	analysis_free(a);
+}
+END_TEST
 
 START_TEST(test_trace_py4)
 {
@@ -465,9 +585,13 @@ analyze_suite(void)
 	tcase_add_test(tc, test_console_two_runs);
 	tcase_add_test(tc, test_console_wrapped_error);
 	tcase_add_test(tc, test_console_wrapper_partial);
+	tcase_add_test(tc, test_console_py53_stub_hangs);
+	tcase_add_test(tc, test_console_py53_no_more_data);
+	tcase_add_test(tc, test_console_py53_no_more_data_mid_flash);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("trace");
 	tcase_add_test(tc, test_trace_py4);
+	tcase_add_test(tc, test_trace_py4_flushed_boot_log);
 	tcase_add_test(tc, test_trace_py4_crlf_ansi_stamps);
 	tcase_add_test(tc, test_trace_wrapped_dump);
 	tcase_add_test(tc, test_trace_cut_mid_line);
