@@ -29,6 +29,7 @@
 
 struct loop;
 struct endpoint;
+struct sim_device;
 
 /* endpoint_write results besides a count. */
 #define ENDPOINT_AGAIN	(-1)	/* nothing taken now: writable_cb follows */

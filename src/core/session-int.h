@@ -1,7 +1,8 @@
 /*
  * session-int.h — the tracker's state and the helpers its files share
- * (session.c: commands, responses, inputs; session-region.c: flash regions
- * and progress; session-names.c: names, tables, formats). Not a public
+ * (session.c: commands, responses; session-input.c: frames, text, harness
+ * events, timeouts; session-region.c: flash regions and progress;
+ * session-names.c: names, tables, formats). Not a public
  * interface; include session.h for that.
  */
 #ifndef SLIPTAP_SESSION_INT_H
@@ -82,6 +83,16 @@ void session_anomaly(struct session *s, enum session_dir dir, uint64_t now,
     __attribute__((format(printf, 7, 8)));
 void session_set_phase(struct session *s, enum session_phase phase, enum session_dir dir,
     uint64_t now, const char *why);
+
+/* session.c: commands, responses, pending replies, chip state */
+void session_command(struct session *s, const struct esp_packet *p, uint64_t now);
+void session_response(struct session *s, const struct esp_packet *p, uint64_t now);
+void session_count_pending(struct session *s);
+void session_report_missing(struct session *s, struct session_cmd *c, uint64_t now,
+    enum session_anomaly kind, const char *why);
+void session_chip_reset(struct session *s);
+void session_set_baud(struct session *s, uint32_t baud, enum session_dir dir, uint64_t now,
+    const char *why);
 
 /* session-region.c: FLASH_(DEFL_)BEGIN, the data blocks, their acks */
 void session_region_begin(struct session *s, const struct esp_packet *p, uint64_t now);

@@ -236,11 +236,56 @@ oversize_end:
 void
 slip_decoder_feed(struct slip_decoder *d, const uint8_t *buf, size_t len)
 {
-	size_t i;
+	const uint8_t *p, *end = buf + len, *c0 = NULL, *db = NULL;
+	size_t i = 0, run, room;
 
-	for (i = 0; i < len; i++) {
-		slip_byte(d, buf[i], d->offset);
-		d->offset++;
+	while (i < len) {
+		/*
+		 * Fast path: a run of plain bytes (no C0; no DB inside a frame)
+		 * is copied whole, found with memchr (each search remembered
+		 * until passed); slip_byte handles the special bytes.
+		 */
+		p = buf + i;
+		if (c0 == NULL || c0 < p)
+			if ((c0 = memchr(p, SLIP_END, len - i)) == NULL)
+				c0 = end;
+		run = (size_t)(c0 - p);
+		room = 0;
+		if (d->state == SLIP_ST_FRAME) {
+			if (run > 0 && (db == NULL || db < p))
+				if ((db = memchr(p, SLIP_ESC, len - i)) == NULL)
+					db = end;
+			if (db != NULL && db >= p && (size_t)(db - p) < run)
+				run = (size_t)(db - p);
+			room = d->max_frame - d->body_len;
+		} else if (d->state == SLIP_ST_OUTSIDE)
+			room = sizeof(d->outside) - d->outside_len;
+		else if (d->state == SLIP_ST_OVERSIZE)
+			room = run;
+		if (run > room)
+			run = room;
+		if (run == 0) {
+			slip_byte(d, buf[i], d->offset);
+			d->offset++;
+			i++;
+			continue;
+		}
+		if (d->state == SLIP_ST_FRAME) {
+			memcpy(d->body + d->body_len, p, run);
+			d->body_len += run;
+			memcpy(d->raw + d->raw_len, p, run);	/* raw_len <= 2 * body_len + 1 */
+			d->raw_len += run;
+		} else if (d->state == SLIP_ST_OUTSIDE) {
+			if (d->outside_len == 0)
+				d->outside_offset = d->offset;
+			memcpy(d->outside + d->outside_len, p, run);
+			d->outside_len += run;
+			if (d->outside_len == sizeof(d->outside))
+				slip_flush_outside(d);
+		} else
+			d->dropped += run;
+		d->offset += run;
+		i += run;
 	}
 }
 

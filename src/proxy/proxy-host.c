@@ -189,6 +189,27 @@ proxy_host_pty_cb(int fd, short revents, void *arg)
 	}
 }
 
+/*
+ * The proxy is ending: what the tool wrote and the proxy has not read yet is
+ * read now and goes through the data path, which finds nobody to deliver
+ * it to (p->exiting): it is recorded as sent and not delivered.
+ */
+void
+proxy_host_drain_input(struct proxy *p)
+{
+	ssize_t n;
+	int ctl, rounds;
+
+	for (rounds = 0; rounds < 64 && p->host.kind == PROXY_HOST_PTY && p->host.pty != NULL;
+	    rounds++) {
+		n = pty_read(p->host.pty, p->host_rbuf, sizeof(p->host_rbuf), &ctl);
+		if (n < 0)
+			break;
+		if (n > 0)
+			proxy_input(p, PROXY_H2D, p->host_rbuf, (size_t)n);
+	}
+}
+
 /* ---- RFC 2217 server ------------------------------------------------------ */
 
 static void

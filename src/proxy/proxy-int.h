@@ -36,7 +36,6 @@ struct pty;
 #define PROXY_BACKPRESSURE	4096u
 #define PROXY_QUEUE_MAX		(4u << 20)
 #define PROXY_PEND_MAX		(1u << 20)	/* undecided raw bytes kept per direction */
-#define PROXY_NETBUF_MAX	(32u << 10)	/* escaped bytes waiting for a socket */
 #define PROXY_PRESSURE_RECORDS	1000	/* WRITE_BLOCKED/UNBLOCKED pairs recorded at most */
 
 /* What an endpoint's write returns besides a byte count (>= 0). */
@@ -182,6 +181,7 @@ struct proxy {
 	struct proxy_hooks hooks_copy;
 	const struct proxy_path_ops *path;
 	int		 detached;	/* proxy_new_path: no host or device side */
+	int		 exiting;	/* proxy_free: nothing is delivered any more */
 	void		*hooks_arg;
 	struct loop_timer *wakeup;
 
@@ -283,6 +283,8 @@ void proxy_host_want(struct proxy *p);
 int proxy_host_has_client(struct proxy *p);
 /* Back-pressure from the device: the client's writes block (pty) or not. */
 void proxy_host_hold_writes(struct proxy *p, int on);
+/* At exit: read what the tool wrote and the proxy did not (recorded, not delivered). */
+void proxy_host_drain_input(struct proxy *p);
 const char *proxy_host_name(const struct proxy *p);
 /* The client side's capabilities (caps.h): what a fault can do to it. */
 unsigned proxy_host_caps(const struct proxy *p);

@@ -34,6 +34,8 @@ proxy_dest_write(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t
 static const char *
 proxy_gone_reason(struct proxy *p, enum proxy_dir dir)
 {
+	if (p->exiting)
+		return "proxy exiting";
 	if (dir == PROXY_H2D)
 		return "device gone";
 	return p->path->has_client(p) ? "client gone" : "no client has the port open";

@@ -489,6 +489,8 @@ proxy_idle(void *arg)
 static ssize_t
 proxy_sides_write(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len)
 {
+	if (p->exiting)
+		return PROXY_WRITE_GONE;
 	return dir == PROXY_H2D ? proxy_dev_write(p, buf, len) : proxy_host_write(p, buf, len);
 }
 
@@ -642,6 +644,11 @@ proxy_free(struct proxy *p)
 
 	if (p == NULL)
 		return;
+	/* What the tool wrote and was never read: recorded, not delivered. */
+	if (!p->detached) {
+		p->exiting = 1;
+		proxy_host_drain_input(p);
+	}
 	/* Streams end: open frames are recorded as truncated. */
 	for (i = 0; i < 2; i++) {
 		if (p->s[i].dec != NULL && (p->dev.present || p->detached || i == PROXY_H2D))

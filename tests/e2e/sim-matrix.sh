@@ -52,8 +52,8 @@ chip_desc() {
 	esp8266) echo ESP8266EX ;;
 	esp32) echo ESP32-D0WD-V3 ;;
 	esp32s2) echo "ESP32-S2" ;;
-	esp32s3) echo "ESP32-S3 (QFN56)" ;;
-	esp32c3) echo "ESP32-C3 (QFN32)" ;;
+	esp32s3) echo "ESP32-S3" ;;
+	esp32c3) echo "ESP32-C3" ;;
 	esp32c6) echo "ESP32-C6" ;;
 	esp32c2) echo "ESP32-C2" ;;
 	esp32h2) echo "ESP32-H2" ;;
