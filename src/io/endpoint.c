@@ -5,6 +5,8 @@
  * loss once). The kinds are in endpoint-port.c (serial, tty), endpoint-net.c
  * (tcp, rfc2217) and endpoint-sim.c (the simulator in-process).
  */
+#include <sys/ioctl.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -342,6 +344,25 @@ endpoint_want_write(struct endpoint *ep)
 {
 	ep->want_write = 1;
 	endpoint_update(ep);
+}
+
+int
+endpoint_write_stopped(struct endpoint *ep)
+{
+	struct pollfd pfd;
+	int pending = 0;
+
+	if (!ep->open || ep->fd < 0 || ep->ops->write != NULL || ep->olen > 0 || !isatty(ep->fd))
+		return 0;
+	pfd.fd = ep->fd;
+	pfd.events = POLLOUT;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) != 0)
+		return 0;	/* writable, hung up, or unknown */
+	/* No room although nothing waits in the driver: flow stopped, not a UART draining. */
+	if (ioctl(ep->fd, TIOCOUTQ, &pending) == -1 || pending != 0)
+		return 0;
+	return 1;
 }
 
 unsigned

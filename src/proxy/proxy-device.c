@@ -22,6 +22,7 @@
 #include "util.h"
 
 static void proxy_dev_retry_cb(void *arg);
+static void proxy_dev_probe_cb(void *arg);
 static void proxy_reset_step_cb(const struct reset_step *st, void *arg);
 static void proxy_reset_done_cb(void *arg);
 
@@ -45,6 +46,7 @@ proxy_dev_gone_cb(const char *why, void *arg)
 	if (!p->dev.present)
 		return;
 	p->dev.present = 0;
+	p->dev.stopped = 0;	/* a pair that comes back is never born frozen */
 	reset_player_stop(p->dev.rs);
 	proxy_device_gone(p, why);
 	loop_timer_after(p->dev.retry, PROXY_RETRY_NS);
@@ -82,6 +84,7 @@ proxy_dev_setup(struct proxy *p, char *err, size_t errlen)
 		return -1;
 	snprintf(d->name, sizeof(d->name), "%s", endpoint_name(d->ep));
 	d->retry = loop_timer_new(p->loop, proxy_dev_retry_cb, p);
+	d->probe = loop_timer_new(p->loop, proxy_dev_probe_cb, p);
 	d->rs = reset_player_new(p->loop, proxy_reset_step_cb, proxy_reset_done_cb, p);
 	return 0;
 }
@@ -102,7 +105,37 @@ proxy_dev_open(struct proxy *p, char *err, size_t errlen)
 	if ((d->dtr != -1 || d->rts != -1) && (endpoint_caps(d->ep) & CAP_LINES))
 		(void)endpoint_set_lines(d->ep, d->dtr, d->rts, 1, lerr, sizeof(lerr));
 	proxy_dev_want(p);
+	if (strcmp(endpoint_kind(d->ep), "tty") == 0 || strcmp(endpoint_kind(d->ep), "serial") == 0)
+		loop_timer_after(d->probe, PROXY_PROBE_NS);
 	return 0;
+}
+
+/*
+ * The device's own flow stop, mirrored. A device whose output is stopped
+ * (the simulator's stalled USB device: tcflow TCOOFF on its pty) blocks the
+ * tool's next write at once when the tool talks to it directly. Waiting for
+ * the proxy's own write to block would let one more write complete into
+ * the client's pty, so the client's pty is frozen as soon as the device's
+ * is seen stopped, and thawed when it takes bytes again.
+ */
+static void
+proxy_dev_probe_cb(void *arg)
+{
+	struct proxy *p = arg;
+	int st, changed;
+
+	if (!p->dev.present)
+		return;
+	st = endpoint_write_stopped(p->dev.ep);
+	changed = st != p->dev.stopped;
+	p->dev.stopped = st;
+	if (st || changed)
+		proxy_host_hold_writes(p, p->host.held);	/* also a client pty made anew */
+	if (changed) {
+		proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_H2D, "text=\"device %s: host writes %s\"",
+		    st ? "takes no data (flow stopped)" : "takes data again", st ? "held" : "released");
+	}
+	loop_timer_after(p->dev.probe, PROXY_PROBE_NS);
 }
 
 void
@@ -119,6 +152,8 @@ proxy_dev_free(struct proxy *p)
 	proxy_dev_close(p);
 	endpoint_free(p->dev.ep);
 	loop_timer_free(p->dev.retry);
+	loop_timer_free(p->dev.probe);
+	p->dev.probe = NULL;
 	reset_player_free(p->dev.rs);
 	p->dev.ep = NULL;
 	p->dev.retry = NULL;

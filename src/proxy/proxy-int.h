@@ -63,6 +63,7 @@ struct proxy_path_ops {
 	void	(*hold_sender)(struct proxy *p, enum proxy_dir dir, int on);
 };
 #define PROXY_RETRY_NS		(100ULL * LOOP_MS)	/* device reappearance poll */
+#define PROXY_PROBE_NS		(10ULL * LOOP_MS)	/* device flow-stop poll (tty devices) */
 #define PROXY_BAUD_POLL_NS	(20ULL * LOOP_MS)	/* termios poll besides TIOCPKT_IOCTL */
 
 /* A growable byte buffer; consuming from the front only moves `b`. */
@@ -162,6 +163,9 @@ struct proxy_dev {
 	int		 dtr, rts;
 	struct loop_timer *retry;
 	uint64_t	 gone_at;
+	/* the device's own flow stop, mirrored onto the client (proxy_dev_probe_cb) */
+	struct loop_timer *probe;
+	int		 stopped;
 	/* reset sequences (reset.h) played on the device's lines */
 	struct reset_player *rs;
 	int		 rs_release;	/* release DTR and RTS once the sequence ends */
