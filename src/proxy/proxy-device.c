@@ -131,7 +131,7 @@ proxy_dev_probe_cb(void *arg)
 	p->dev.stopped = st;
 	if (st || changed)
 		proxy_host_hold_writes(p, p->host.held);	/* also a client pty made anew */
-	if (changed) {
+	if (changed && p->dev.stop_records++ < 2 * PROXY_PRESSURE_RECORDS) {
 		proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_H2D, "text=\"device %s: host writes %s\"",
 		    st ? "takes no data (flow stopped)" : "takes data again", st ? "held" : "released");
 	}

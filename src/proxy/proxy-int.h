@@ -166,6 +166,7 @@ struct proxy_dev {
 	/* the device's own flow stop, mirrored onto the client (proxy_dev_probe_cb) */
 	struct loop_timer *probe;
 	int		 stopped;
+	unsigned	 stop_records;	/* NOTEs about it, at most PROXY_PRESSURE_RECORDS */
 	/* reset sequences (reset.h) played on the device's lines */
 	struct reset_player *rs;
 	int		 rs_release;	/* release DTR and RTS once the sequence ends */
