@@ -352,17 +352,20 @@ endpoint_write_stopped(struct endpoint *ep)
 	struct pollfd pfd;
 	int pending = 0;
 
-	if (!ep->open || ep->fd < 0 || ep->ops->write != NULL || ep->olen > 0 || !isatty(ep->fd))
-		return 0;
+	if (!ep->open || ep->fd < 0 || ep->ops->write != NULL || !isatty(ep->fd) ||
+	    loop_timer_deadline(ep->lost) != LOOP_NEVER)
+		return -1;
+	if (ep->olen > 0)
+		return 0;	/* its own bytes wait: the writable path reports */
 	pfd.fd = ep->fd;
 	pfd.events = POLLOUT;
 	pfd.revents = 0;
 	if (poll(&pfd, 1, 0) != 0)
-		return 0;	/* writable, hung up, or unknown */
+		return (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) ? -1 : 0;
 	/* No room although nothing waits in the driver: flow stopped, not a UART draining. */
-	if (ioctl(ep->fd, TIOCOUTQ, &pending) == -1 || pending != 0)
-		return 0;
-	return 1;
+	if (ioctl(ep->fd, TIOCOUTQ, &pending) == -1)
+		return -1;
+	return pending == 0;
 }
 
 unsigned

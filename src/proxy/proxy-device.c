@@ -46,9 +46,15 @@ proxy_dev_gone_cb(const char *why, void *arg)
 	if (!p->dev.present)
 		return;
 	p->dev.present = 0;
-	p->dev.stopped = 0;	/* a pair that comes back is never born frozen */
+	/*
+	 * A stalled port that vanishes hangs its client up frozen (the sim:
+	 * pty_hangup on a TCOOFF pty): releasing the hold on the queue thrown
+	 * away first would let a blocked write complete just before it.
+	 */
+	p->dev.stopped = 1;
 	reset_player_stop(p->dev.rs);
 	proxy_device_gone(p, why);
+	p->dev.stopped = 0;	/* a pair that comes back is never born frozen */
 	loop_timer_after(p->dev.retry, PROXY_RETRY_NS);
 }
 
@@ -99,6 +105,7 @@ proxy_dev_open(struct proxy *p, char *err, size_t errlen)
 		return -1;
 	snprintf(d->name, sizeof(d->name), "%s", endpoint_name(d->ep));
 	d->present = 1;
+	d->stopped = 0;
 	if (endpoint_set_baud(d->ep, d->baud, lerr, sizeof(lerr)) == -1)
 		proxy_warn(p, "%s", lerr);
 	/* Lines a reset set while the device was away. */
@@ -127,6 +134,10 @@ proxy_dev_probe_cb(void *arg)
 	if (!p->dev.present)
 		return;
 	st = endpoint_write_stopped(p->dev.ep);
+	if (st == -1) {		/* hung up: it stays held until proxy_dev_gone_cb */
+		loop_timer_after(p->dev.probe, PROXY_PROBE_NS);
+		return;
+	}
 	changed = st != p->dev.stopped;
 	p->dev.stopped = st;
 	if (st || changed)
@@ -193,6 +204,14 @@ proxy_dev_write(struct proxy *p, const uint8_t *buf, size_t len)
 	if (!p->dev.present)
 		return PROXY_WRITE_GONE;
 	return endpoint_write(p->dev.ep, buf, len);	/* ENDPOINT_AGAIN / _GONE are -1 / -2 */
+}
+
+/* A write to the device failed for good: the client stays frozen until the hang-up that follows. */
+void
+proxy_dev_hold_until_gone(struct proxy *p)
+{
+	if (p->dev.present && !p->exiting)
+		p->dev.stopped = 1;
 }
 
 void

@@ -313,6 +313,8 @@ void proxy_dev_close(struct proxy *p);
 /* Write h2d bytes: count written, -1 would block, -2 device gone. */
 ssize_t proxy_dev_write(struct proxy *p, const uint8_t *buf, size_t len);
 void proxy_dev_want(struct proxy *p);
+/* A write to the device failed for good: keep the client frozen until its hang-up. */
+void proxy_dev_hold_until_gone(struct proxy *p);
 int proxy_dev_set_baud(struct proxy *p, uint32_t baud, char *err, size_t errlen);
 int proxy_dev_set_lines(struct proxy *p, int dtr, int rts, int tight, char *err, size_t errlen);
 void proxy_dev_free(struct proxy *p);

@@ -171,6 +171,7 @@ START_TEST(test_tty_pty)
 	ck_assert_int_eq(r.gone, 1);
 	ck_assert(!endpoint_is_open(ep));
 	ck_assert_int_eq(endpoint_write(ep, (const uint8_t *)"x", 1), ENDPOINT_GONE);
+	ck_assert_int_eq(endpoint_write_stopped(ep), -1);	/* closed: not "takes bytes" */
 	endpoint_free(ep);
 	loop_free(l);
 }
