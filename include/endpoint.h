@@ -109,6 +109,14 @@ void endpoint_pause_read(struct endpoint *ep);
 void endpoint_resume_read(struct endpoint *ep);
 /* Ask for writable_cb once the device can take bytes (after ENDPOINT_AGAIN, automatic). */
 void endpoint_want_write(struct endpoint *ep);
+/*
+ * 1 when a tty device takes no bytes now with none of its own pending: its
+ * output is stopped (tcflow TCOOFF, as the simulator does when its USB
+ * device stalls) or its peer's buffer is full, so a write would block.
+ * 0 when it takes bytes; -1 when it hung up, is closed, is another kind,
+ * or when unsure.
+ */
+int endpoint_write_stopped(struct endpoint *ep);
 
 unsigned endpoint_caps(const struct endpoint *ep);
 /* "serial", "tty", "tcp", "rfc2217", "sim". */

@@ -5,6 +5,8 @@
  * loss once). The kinds are in endpoint-port.c (serial, tty), endpoint-net.c
  * (tcp, rfc2217) and endpoint-sim.c (the simulator in-process).
  */
+#include <sys/ioctl.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -342,6 +344,28 @@ endpoint_want_write(struct endpoint *ep)
 {
 	ep->want_write = 1;
 	endpoint_update(ep);
+}
+
+int
+endpoint_write_stopped(struct endpoint *ep)
+{
+	struct pollfd pfd;
+	int pending = 0;
+
+	if (!ep->open || ep->fd < 0 || ep->ops->write != NULL || !isatty(ep->fd) ||
+	    loop_timer_deadline(ep->lost) != LOOP_NEVER)
+		return -1;
+	if (ep->olen > 0)
+		return 0;	/* its own bytes wait: the writable path reports */
+	pfd.fd = ep->fd;
+	pfd.events = POLLOUT;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) != 0)
+		return (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) ? -1 : 0;
+	/* No room although nothing waits in the driver: flow stopped, not a UART draining. */
+	if (ioctl(ep->fd, TIOCOUTQ, &pending) == -1)
+		return -1;
+	return pending == 0;
 }
 
 unsigned

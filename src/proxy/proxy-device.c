@@ -22,6 +22,7 @@
 #include "util.h"
 
 static void proxy_dev_retry_cb(void *arg);
+static void proxy_dev_probe_cb(void *arg);
 static void proxy_reset_step_cb(const struct reset_step *st, void *arg);
 static void proxy_reset_done_cb(void *arg);
 
@@ -45,8 +46,15 @@ proxy_dev_gone_cb(const char *why, void *arg)
 	if (!p->dev.present)
 		return;
 	p->dev.present = 0;
+	/*
+	 * A stalled port that vanishes hangs its client up frozen (the sim:
+	 * pty_hangup on a TCOOFF pty): releasing the hold on the queue thrown
+	 * away first would let a blocked write complete just before it.
+	 */
+	p->dev.stopped = 1;
 	reset_player_stop(p->dev.rs);
 	proxy_device_gone(p, why);
+	p->dev.stopped = 0;	/* a pair that comes back is never born frozen */
 	loop_timer_after(p->dev.retry, PROXY_RETRY_NS);
 }
 
@@ -82,6 +90,7 @@ proxy_dev_setup(struct proxy *p, char *err, size_t errlen)
 		return -1;
 	snprintf(d->name, sizeof(d->name), "%s", endpoint_name(d->ep));
 	d->retry = loop_timer_new(p->loop, proxy_dev_retry_cb, p);
+	d->probe = loop_timer_new(p->loop, proxy_dev_probe_cb, p);
 	d->rs = reset_player_new(p->loop, proxy_reset_step_cb, proxy_reset_done_cb, p);
 	return 0;
 }
@@ -96,13 +105,48 @@ proxy_dev_open(struct proxy *p, char *err, size_t errlen)
 		return -1;
 	snprintf(d->name, sizeof(d->name), "%s", endpoint_name(d->ep));
 	d->present = 1;
+	d->stopped = 0;
 	if (endpoint_set_baud(d->ep, d->baud, lerr, sizeof(lerr)) == -1)
 		proxy_warn(p, "%s", lerr);
 	/* Lines a reset set while the device was away. */
 	if ((d->dtr != -1 || d->rts != -1) && (endpoint_caps(d->ep) & CAP_LINES))
 		(void)endpoint_set_lines(d->ep, d->dtr, d->rts, 1, lerr, sizeof(lerr));
 	proxy_dev_want(p);
+	if (strcmp(endpoint_kind(d->ep), "tty") == 0 || strcmp(endpoint_kind(d->ep), "serial") == 0)
+		loop_timer_after(d->probe, PROXY_PROBE_NS);
 	return 0;
+}
+
+/*
+ * The device's own flow stop, mirrored. A device whose output is stopped
+ * (the simulator's stalled USB device: tcflow TCOOFF on its pty) blocks the
+ * tool's next write at once when the tool talks to it directly. Waiting for
+ * the proxy's own write to block would let one more write complete into
+ * the client's pty, so the client's pty is frozen as soon as the device's
+ * is seen stopped, and thawed when it takes bytes again.
+ */
+static void
+proxy_dev_probe_cb(void *arg)
+{
+	struct proxy *p = arg;
+	int st, changed;
+
+	if (!p->dev.present)
+		return;
+	st = endpoint_write_stopped(p->dev.ep);
+	if (st == -1) {		/* hung up: it stays held until proxy_dev_gone_cb */
+		loop_timer_after(p->dev.probe, PROXY_PROBE_NS);
+		return;
+	}
+	changed = st != p->dev.stopped;
+	p->dev.stopped = st;
+	if (st || changed)
+		proxy_host_hold_writes(p, p->host.held);	/* also a client pty made anew */
+	if (changed && p->dev.stop_records++ < 2 * PROXY_PRESSURE_RECORDS) {
+		proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_H2D, "text=\"device %s: host writes %s\"",
+		    st ? "takes no data (flow stopped)" : "takes data again", st ? "held" : "released");
+	}
+	loop_timer_after(p->dev.probe, PROXY_PROBE_NS);
 }
 
 void
@@ -119,6 +163,8 @@ proxy_dev_free(struct proxy *p)
 	proxy_dev_close(p);
 	endpoint_free(p->dev.ep);
 	loop_timer_free(p->dev.retry);
+	loop_timer_free(p->dev.probe);
+	p->dev.probe = NULL;
 	reset_player_free(p->dev.rs);
 	p->dev.ep = NULL;
 	p->dev.retry = NULL;
@@ -158,6 +204,14 @@ proxy_dev_write(struct proxy *p, const uint8_t *buf, size_t len)
 	if (!p->dev.present)
 		return PROXY_WRITE_GONE;
 	return endpoint_write(p->dev.ep, buf, len);	/* ENDPOINT_AGAIN / _GONE are -1 / -2 */
+}
+
+/* A write to the device failed for good: the client stays frozen until the hang-up that follows. */
+void
+proxy_dev_hold_until_gone(struct proxy *p)
+{
+	if (p->dev.present && !p->exiting)
+		p->dev.stopped = 1;
 }
 
 void

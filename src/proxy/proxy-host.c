@@ -470,7 +470,7 @@ proxy_freeze_host(struct proxy *p, int on)
 		    on ? "frozen (client socket no longer read)" : "thawed");
 		return 0;
 	}
-	if (p->host.pty == NULL || pty_freeze(p->host.pty, on || p->host.held) == -1)
+	if (p->host.pty == NULL || pty_freeze(p->host.pty, on || p->host.held || p->dev.stopped) == -1)
 		return -1;
 	p->host.frozen = on;
 	proxy_eventf(p, CAPTURE_EV_NOTE, CAPTURE_DIR_H2D, "text=\"host writes %s\"",
@@ -478,13 +478,16 @@ proxy_freeze_host(struct proxy *p, int on)
 	return 0;
 }
 
-/* Back-pressure: the device takes nothing, so the tool's writes block (pty: tcflow). */
+/*
+ * Back-pressure: the device takes nothing, so the tool's writes block (pty:
+ * tcflow). A device seen flow-stopped (p->dev.stopped) holds them too.
+ */
 void
 proxy_host_hold_writes(struct proxy *p, int on)
 {
 	p->host.held = on;
 	if (p->host.kind == PROXY_HOST_PTY && p->host.pty != NULL && p->host.up)
-		(void)pty_freeze(p->host.pty, on || p->host.frozen);
+		(void)pty_freeze(p->host.pty, on || p->host.frozen || p->dev.stopped);
 }
 
 static void

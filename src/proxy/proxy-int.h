@@ -63,6 +63,7 @@ struct proxy_path_ops {
 	void	(*hold_sender)(struct proxy *p, enum proxy_dir dir, int on);
 };
 #define PROXY_RETRY_NS		(100ULL * LOOP_MS)	/* device reappearance poll */
+#define PROXY_PROBE_NS		(10ULL * LOOP_MS)	/* device flow-stop poll (tty devices) */
 #define PROXY_BAUD_POLL_NS	(20ULL * LOOP_MS)	/* termios poll besides TIOCPKT_IOCTL */
 
 /* A growable byte buffer; consuming from the front only moves `b`. */
@@ -162,6 +163,10 @@ struct proxy_dev {
 	int		 dtr, rts;
 	struct loop_timer *retry;
 	uint64_t	 gone_at;
+	/* the device's own flow stop, mirrored onto the client (proxy_dev_probe_cb) */
+	struct loop_timer *probe;
+	int		 stopped;
+	unsigned	 stop_records;	/* NOTEs about it, at most PROXY_PRESSURE_RECORDS */
 	/* reset sequences (reset.h) played on the device's lines */
 	struct reset_player *rs;
 	int		 rs_release;	/* release DTR and RTS once the sequence ends */
@@ -308,6 +313,8 @@ void proxy_dev_close(struct proxy *p);
 /* Write h2d bytes: count written, -1 would block, -2 device gone. */
 ssize_t proxy_dev_write(struct proxy *p, const uint8_t *buf, size_t len);
 void proxy_dev_want(struct proxy *p);
+/* A write to the device failed for good: keep the client frozen until its hang-up. */
+void proxy_dev_hold_until_gone(struct proxy *p);
 int proxy_dev_set_baud(struct proxy *p, uint32_t baud, char *err, size_t errlen);
 int proxy_dev_set_lines(struct proxy *p, int dtr, int rts, int tight, char *err, size_t errlen);
 void proxy_dev_free(struct proxy *p);

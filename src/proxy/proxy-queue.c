@@ -337,6 +337,8 @@ proxy_drain(struct proxy *p, enum proxy_dir dir)
 		}
 		n = proxy_dest_write(p, dir, c->data + c->off, proxy_write_size(s, c));
 		if (n == PROXY_WRITE_GONE) {
+			if (dir == PROXY_H2D)
+				proxy_dev_hold_until_gone(p);
 			proxy_discard_queue(p, dir);
 			return;
 		}

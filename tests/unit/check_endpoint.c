@@ -5,7 +5,8 @@
  * listener, rfc2217:// against the RFC 2217 server (data, baud, DTR/RTS
  * reaching the server in order), and the in-process simulator (a scripted
  * SYNC exchange, DTR/RTS into its reset circuit, back-pressure). The RFC
- * 2217 server's pause_read makes a client's writes block. Time is never
+ * 2217 server's pause_read makes a client's writes block. A tty whose
+ * output is stopped (tcflow) is reported by endpoint_write_stopped. Time is never
  * asserted: every wait is "until the condition, at most N loop turns".
  */
 #include <sys/socket.h>
@@ -142,6 +143,17 @@ START_TEST(test_tty_pty)
 	/* no modem lines on a pty: reading them fails too */
 	ck_assert_int_eq(endpoint_get_lines(ep, &dtr, &rts), -1);
 
+	/* the device's output stopped (tcflow TCOOFF, as the sim's stall does): seen, and a write blocks */
+	ck_assert_int_eq(endpoint_write_stopped(ep), 0);
+	ck_assert_int_eq(tcflow(slave, TCOOFF), 0);
+	ck_assert_int_eq(endpoint_write_stopped(ep), 1);
+	ck_assert_int_eq(endpoint_write(ep, (const uint8_t *)"x", 1), ENDPOINT_AGAIN);
+	ck_assert_int_eq(tcflow(slave, TCOON), 0);
+	ck_assert_int_eq(endpoint_write_stopped(ep), 0);
+	ck_assert_int_eq(endpoint_write(ep, (const uint8_t *)"y", 1), 1);
+	ck_assert_int_eq(read(master, got, sizeof(got)), 1);
+	ck_assert_int_eq(got[0], 'y');
+
 	/* exclusive: a second opener is refused while the first has it */
 	ep2 = endpoint_new(l, name, 115200, &cbs2, err, sizeof(err));
 	ck_assert_ptr_nonnull(ep2);
@@ -159,6 +171,7 @@ START_TEST(test_tty_pty)
 	ck_assert_int_eq(r.gone, 1);
 	ck_assert(!endpoint_is_open(ep));
 	ck_assert_int_eq(endpoint_write(ep, (const uint8_t *)"x", 1), ENDPOINT_GONE);
+	ck_assert_int_eq(endpoint_write_stopped(ep), -1);	/* closed: not "takes bytes" */
 	endpoint_free(ep);
 	loop_free(l);
 }

@@ -21,7 +21,10 @@
 #               BENCH_XBYTES (default 4 MiB) only; the figures are rates.
 #   latency     added per 64-byte frame round trip, p50/p99: direct, socat, proxy
 #   flash time  esptool-js writing BENCH_IMAGE (default 512 KiB) to `sliptap sim
-#               --pace` directly and through the proxy. Target: <= 1.02.
+#               --pace` at each of BENCH_FLASH_BAUDS (default "115200 460800"):
+#               directly, through a plain socat relay of the same pty pair (the
+#               relay reference) and through the proxy (pcap on). Target:
+#               proxy/direct <= 1.02, and proxy no slower than socat.
 #   memory      the proxy's peak RSS over a BENCH_RSS_BYTES (default 256 MiB) run.
 # Prints one line per figure and the ratios at the end.
 set -u
@@ -33,6 +36,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 : "${BENCH_XBYTES:=4194304}"
 : "${BENCH_IMAGE:=524288}"
 : "${BENCH_PINGS:=2000}"
+: "${BENCH_FLASH_BAUDS:=115200 460800}"
 : "${CC:=cc}"
 [ -x "$SLIPTAP" ] || { echo "proxy bench: no $SLIPTAP (run make)"; exit 1; }
 command -v socat >/dev/null 2>&1 || { echo "proxy bench: socat is not installed"; exit 1; }
@@ -97,7 +101,7 @@ start_relay() {
 		    2>/dev/null &
 		RELAY=$!
 		wait_path "$T/port" ;;
-	proxy)	rm -f "$T/cap.pcap"
+	proxy)	rm -f "$T/cap.pcap" "$T/proxy.out"	# a stale "ready" would race the new proxy
 		"$SLIPTAP" proxy --quiet --pcap "$T/cap.pcap" --link "$T/port" "$T/dev" >"$T/proxy.out" 2>&1 &
 		RELAY=$!
 		wait_for "$T/proxy.out" ready ;;
@@ -201,40 +205,55 @@ for k in direct socat proxy; do
 	printf '  %-8s %s\n' "$k" "$v"
 done
 
-flash() { # direct|proxy -> seconds
-	rm -f "$T/sim" "$T/sim.out"
+flash() { # direct|socat|proxy BAUD -> seconds
+	rm -f "$T/sim" "$T/sim.out" "$T/port" "$T/proxy.out"
 	"$SLIPTAP" sim --chip esp32 --pace --flash "$T/flash.bin" --link "$T/sim" >"$T/sim.out" 2>/dev/null &
 	SIM=$!
 	PIDS="$PIDS $SIM"
 	wait_for "$T/sim.out" "^sliptap sim:"
 	port=$T/sim
 	RELAY=""
-	if [ "$1" = proxy ]; then
-		"$SLIPTAP" proxy --quiet --pcap "$T/flash.pcap" --link "$T/port" "$T/sim" >"$T/proxy.out" 2>&1 &
+	case $1 in
+	proxy)	"$SLIPTAP" proxy --quiet --pcap "$T/flash.pcap" --link "$T/port" "$T/sim" >"$T/proxy.out" 2>&1 &
 		RELAY=$!
 		PIDS="$PIDS $RELAY"
 		wait_for "$T/proxy.out" ready
-		port=$T/port
-	fi
+		port=$T/port ;;
+	socat)	socat -b "$SOCAT_BLOCK" PTY,link="$T/port",raw,echo=0 "$T/sim",raw,echo=0 2>/dev/null &
+		RELAY=$!
+		PIDS="$PIDS $RELAY"
+		wait_path "$T/port"
+		port=$T/port ;;
+	esac
+	ok=1
 	t0=$(now)
-	node "$ROOT/tests/js/flash.mjs" --port "$port" --chip esp32 --baud 460800 \
+	node "$ROOT/tests/js/flash.mjs" --port "$port" --chip esp32 --baud "$2" \
 	    --before no_reset --after no_reset write_flash 0x10000 "$T/img.bin" >"$T/flash.log" 2>&1 ||
-	    { echo "FAILED"; tail -n 5 "$T/flash.log" >&2; }
+	    { ok=0; tail -n 5 "$T/flash.log" >&2; }
 	t1=$(now)
 	[ -n "$RELAY" ] && kill "$RELAY" 2>/dev/null && wait "$RELAY" 2>/dev/null
 	kill "$SIM" 2>/dev/null
 	wait "$SIM" 2>/dev/null
-	echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }'
+	if [ $ok = 1 ]; then
+		echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }'
+	else
+		echo "FAILED"
+	fi
 }
+flash_ratios=""
 if command -v node >/dev/null 2>&1 && [ -d "$ROOT/tests/js/node_modules/esptool-js" ]; then
 	head -c "$BENCH_IMAGE" /dev/urandom >"$T/img.bin"
-	fd=$(flash direct)
-	fp=$(flash proxy)
-	echo "flash time, esptool-js, $BENCH_IMAGE random bytes to sim --pace at 460800 baud:"
-	echo "  direct   $fd s"
-	echo "  proxy    $fp s"
+	for baud in $BENCH_FLASH_BAUDS; do
+		fd=$(flash direct "$baud")
+		fs=$(flash socat "$baud")
+		fp=$(flash proxy "$baud")
+		echo "flash time, esptool-js, $BENCH_IMAGE random bytes to sim --pace at $baud baud:"
+		echo "  direct   $fd s"
+		echo "  socat    $fs s"
+		echo "  proxy    $fp s"
+		flash_ratios="$flash_ratios $baud:$fd:$fs:$fp"
+	done
 else
-	fd="" fp=""
 	echo "flash time: skipped (no node or tests/js/node_modules; run make deps)"
 fi
 
@@ -256,5 +275,12 @@ awk -v pd="$(p50 "$lat_direct")" -v ps="$(p50 "$lat_socat")" -v pp="$(p50 "$lat_
     -v qd="$(p99 "$lat_direct")" -v qs="$(p99 "$lat_socat")" -v qp="$(p99 "$lat_proxy")" 'BEGIN {
 	printf "  added latency p50: proxy %+.1f us vs direct, %+.1f us vs socat\n", pp - pd, pp - ps
 	printf "  added latency p99: proxy %+.1f us vs direct, %+.1f us vs socat (target: <= socat, i.e. <= 0)\n", qp - qd, qp - qs }'
-[ -n "$fd" ] && echo "$fp $fd" | awk '{ printf "  flash time proxy/direct    %.3f (target <= 1.02)\n", ($2 > 0 ? $1 / $2 : 0) }'
+for f in $flash_ratios; do
+	echo "$f" | awk -F: '
+	function r(a, b) { return (a + 0 > 0 && b + 0 > 0) ? sprintf("%.3f", a / b) : "n/a (a run failed)" }
+	{
+	printf "  flash time proxy/direct    %s at %s baud (target <= 1.02)\n", r($4, $2), $1
+	printf "  flash time socat/direct    %s at %s baud (the relay reference)\n", r($3, $2), $1
+	printf "  flash time proxy/socat     %s at %s baud (target <= 1.0 within noise)\n", r($4, $3), $1 }'
+done
 exit 0
