@@ -63,7 +63,7 @@ for et in $(e2e_esptool_versions); do
 	    --chip esp32 --before no_reset --after no_reset write_flash -u 0x10000 "$w/img128k" \
 	    >"$w/trace-$ver.out" 2>&1
 	cat "$w/trace-$ver.out"
-	e2e_expect "$w/trace-$ver.out" "Failed to write to target Flash after seq" "trace $ver: the failure"
+	e2e_expect "$w/trace-$ver.out" "Failed to write to target [Ff]lash after seq" "trace $ver: the failure"
 	e2e_expect "$w/trace-$ver.out" "^divergence: none" "trace $ver: same tool"
 	traced=$((traced + 1))
 done
