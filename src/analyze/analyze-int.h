@@ -166,6 +166,7 @@ struct analyzer {
 	size_t		 line_len;
 	int		 line_cr;	/* the previous byte was \r */
 	int64_t		 lineno;
+	char		 prev_error[256];	/* the previous line, when an error line (wrapped messages) */
 	/* trace state */
 	enum analyze_trace_format tfmt;
 	int		 t_hexdir;	/* -1 none, else dir of the hex dump being read */

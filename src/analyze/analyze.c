@@ -791,6 +791,7 @@ an_new_run(struct analyzer *an)
 	int i;
 
 	an_trace_reset(an);
+	an->prev_error[0] = '\0';
 	session_free(an->sess);
 	an->sess = session_new(115200, analyze_session_cb, an);
 	session_set_timeout(an->sess, 0);

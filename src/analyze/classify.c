@@ -379,6 +379,14 @@ an_classify_console(struct analyzer *an, struct an_verdict *v)
 		} else if (strcmp(cls, "NO_RESPONSE") == 0 && c->connected) {
 			cls = "ACK_STALL";
 			conf = 55;
+		} else if (strcmp(cls, "NOISE_INVALID_HEAD") == 0 && !c->connected &&
+		    strstr(c->error.text, "Failed to connect") != NULL) {
+			/*
+			 * Text where the SYNC reply should be, before any chip line:
+			 * the chip prints a boot log or its app instead of answering
+			 */
+			cls = "WRONG_BOOT_MODE";
+			conf = 45;
 		} else if (strcmp(cls, "DEVICE_VANISHED") == 0 && c->write_timeout) {
 			cls = "WRITE_TIMEOUT";
 			conf = 85;
@@ -429,7 +437,15 @@ an_console_alternatives(struct analysis *a, const struct analyzer *an)
 		an_add_alt(a, "TX_PATH_DOWN", 20, "the chip may be in download mode but not "
 		    "hear the host: the boot log says \"waiting for download\"");
 	}
+	if (strcmp(cls, "WRONG_BOOT_MODE") == 0 && a->confidence < 60) {
+		an_add_alt(a, "TX_PATH_DOWN", 35, "a chip in download mode that does not hear the host "
+		    "prints its boot log too: the log itself (a capture) says which");
+		an_add_alt(a, "NOISE_INVALID_HEAD", 20, "or other text on the line (a second program, "
+		    "echo)");
+	}
 	if (strcmp(cls, "ACK_STALL") == 0) {
+		an_add_alt(a, "NOISE_INVALID_HEAD", 25, "esptool 5.x reports bytes before a reply as "
+		    "\"The chip stopped responding\" too");
 		an_add_alt(a, "PARTIAL_FRAME", 20, "a reply cut short reads the same without a trace");
 		an_add_alt(a, "DEVICE_VANISHED", 15, "a chip that reset mid-flash also stops answering");
 	}

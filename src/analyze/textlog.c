@@ -335,6 +335,7 @@ an_console_line(struct analyzer *an, const char *l)
 	uint32_t addr;
 	int percent, conf = 0;
 	const char *p;
+	char joined[2 * 256 + 2];	/* outlives the join: l may point here */
 
 	if (an_is_banner(l)) {
 		if (c->seen || an->w.seen)
@@ -411,6 +412,22 @@ an_console_line(struct analyzer *an, const char *l)
 	if (strstr(l, "WritableStream is locked") != NULL)
 		c->stream_locked = 1;
 	cls = an_console_class(l, &conf);
+	if (cls == NULL && an->prev_error[0] != '\0') {
+		/* a forum or a terminal wrapped the error message: try it joined */
+		snprintf(joined, sizeof(joined), "%s %.256s", an->prev_error, l);
+		if ((cls = an_console_class(joined, &conf)) != NULL) {
+			l = joined;
+			if ((p = strstr(l, "after seq ")) != NULL) {
+				an_mark_set(an, &c->seq_line, "%s", l);
+				c->seq_line.seq = strtoll(p + 10, NULL, 10);
+			}
+		}
+	}
+	an->prev_error[0] = '\0';
+	/* a line cut mid-sentence (no closing punctuation) may go on on the next one */
+	if (an_is_error_line(l) && strlen(l) < 256 && strlen(l) > 0 &&
+	    strchr(".!):", l[strlen(l) - 1]) == NULL)
+		snprintf(an->prev_error, sizeof(an->prev_error), "%s", l);
 	if (cls != NULL && (an_is_error_line(l) || conf >= 60)) {
 		c->seen = 1;
 		if (strcmp(cls, "DEVICE_VANISHED") == 0)

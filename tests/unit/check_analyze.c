@@ -165,6 +165,22 @@ START_TEST(test_console_two_runs)
 }
 END_TEST
 
+START_TEST(test_console_wrapped_error)
+{
+	/* a forum wrapped the error at 60 columns */
+	struct analysis *a = run_text(
+	    "esptool.py v4.5.1\n"
+	    "Chip is ESP32-D0WD-V3 (revision v3.0)\n"
+	    "Writing at 0x00024000... (75 %)\n"
+	    "A fatal error occurred: Failed to write to target Flash after\n"
+	    "seq 5 (result was C100: Bad data checksum)\n");
+
+	ck_assert_str_eq(a->class_name, "BLOCK_REJECTED");
+	ck_assert_int_eq(a->where.seq, 5);
+	analysis_free(a);
+}
+END_TEST
+
 START_TEST(test_console_wrapper_partial)
 {
 	/* PlatformIO paste, cut before any error */
@@ -447,6 +463,7 @@ analyze_suite(void)
 	tcase_add_test(tc, test_console_write_timeout);
 	tcase_add_test(tc, test_console_progress_bar_5x);
 	tcase_add_test(tc, test_console_two_runs);
+	tcase_add_test(tc, test_console_wrapped_error);
 	tcase_add_test(tc, test_console_wrapper_partial);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("trace");
