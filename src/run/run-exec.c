@@ -19,7 +19,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +33,6 @@
 #include "run-int.h"
 
 #define RUN_DEADLINE_DEFAULT	120u
-#define RUN_READY_WAIT_S	30
 #define RUN_LOG_MAX		(16u << 20)
 
 static volatile sig_atomic_t run_signal;
@@ -65,6 +63,13 @@ run_interrupted(void)
 	return run_signal;
 }
 
+/* An interrupt delivered through an event loop (run-loop.c). */
+void
+run_interrupt_note(int sig)
+{
+	run_signal = sig;
+}
+
 double
 run_now(void)
 {
@@ -72,14 +77,6 @@ run_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-run_sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 /*
@@ -145,66 +142,6 @@ run_spawn(char *const argv[], const char *outpath, const char *errpath, int own_
 		*pipefd = fds[0];
 	}
 	return pid;
-}
-
-/* SIGTERM, a bounded wait, SIGKILL; group: signal the process group. Returns the wait status or -1. */
-int
-run_stop(pid_t pid, int group, unsigned grace_ms)
-{
-	int status = -1;
-	unsigned waited = 0;
-	pid_t r;
-
-	if (pid <= 0)
-		return -1;
-	kill(group ? -pid : pid, SIGTERM);
-	for (;;) {
-		r = waitpid(pid, &status, WNOHANG);
-		if (r == pid || (r < 0 && errno != EINTR))
-			break;
-		if (waited >= grace_ms) {
-			kill(group ? -pid : pid, SIGKILL);
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
-			break;
-		}
-		run_sleep_ms(20);
-		waited += 20;
-	}
-	if (group)
-		kill(-pid, SIGKILL);	/* stragglers of the group */
-	return status;
-}
-
-/* Poll `path` until a line starting with prefix appears (copied to line): 0, or -1 (pid died, timeout, signal). */
-int
-run_wait_line(const char *path, const char *prefix, pid_t pid, unsigned seconds, char *line,
-    size_t linelen)
-{
-	char buf[1024];
-	double end = run_now() + seconds;
-	FILE *f;
-	int st, dead = 0;
-
-	for (;;) {
-		if ((f = fopen(path, "r")) != NULL) {
-			while (fgets(buf, sizeof(buf), f) != NULL) {
-				if (strncmp(buf, prefix, strlen(prefix)) == 0) {
-					buf[strcspn(buf, "\n")] = '\0';
-					snprintf(line, linelen, "%s", buf);
-					fclose(f);
-					return 0;
-				}
-			}
-			fclose(f);
-		}
-		if (dead || run_signal || run_now() > end)
-			return -1;
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			dead = 1;	/* one more look: it may have written the line and exited */
-		else
-			run_sleep_ms(25);
-	}
 }
 
 /* Remove a work directory (one level of files). */

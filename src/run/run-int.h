@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct loop;
+
 struct run_capture_facts {
 	int		 readable;
 	char		 error[256];
@@ -23,7 +25,17 @@ struct run_capture_facts {
 double run_now(void);
 pid_t run_spawn(char *const argv[], const char *outpath, const char *errpath, int own_group,
     int *pipefd);
+void run_interrupt_note(int sig);
+/*
+ * run-loop.c: waits on the event loop. run_loop_new: a loop delivering
+ * SIGCHLD, SIGINT, SIGTERM, SIGHUP to cb (interrupts noted for
+ * run_interrupted() first); one such loop at a time.
+ */
+struct loop *run_loop_new(void (*cb)(int signo, void *arg), void *arg);
+int run_loop_until(struct loop *l, const int *done);
+/* SIGTERM, a grace timer, SIGKILL; group: the process group. Returns the wait status or -1. */
 int run_stop(pid_t pid, int group, unsigned grace_ms);
+/* Wait for a line starting with prefix in path: 0, or -1 (pid died, timeout, signal). */
 int run_wait_line(const char *path, const char *prefix, pid_t pid, unsigned seconds, char *line,
     size_t linelen);
 void run_rmdir(const char *dir);

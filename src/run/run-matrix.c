@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "loop.h"
 #include "run.h"
 #include "scenario.h"
 #include "util.h"
@@ -231,66 +232,118 @@ run_matrix_progress(struct run_matrix *m, size_t running, size_t last)
 	    (int)left / 60, (int)left % 60);
 }
 
+/* run_matrix_execute's state on the event loop. */
+struct run_matrix_sup {
+	struct run_matrix *m;
+	pid_t		*pids;		/* per run: 0 not started, -1 collected */
+	size_t		 next, running;
+	int		 stopping;
+};
+
+/* SIGTERM to every worker still running (once). */
+static void
+run_matrix_stop(struct run_matrix_sup *s)
+{
+	size_t i;
+
+	if (s->stopping)
+		return;
+	s->stopping = 1;
+	for (i = 0; i < s->next; i++) {
+		if (s->pids[i] > 0)
+			kill(s->pids[i], SIGTERM);
+	}
+}
+
+/* SIGCHLD: collect every worker that is done; an interrupt stops the rest. */
+static void
+run_matrix_signal_cb(int signo, void *arg)
+{
+	struct run_matrix_sup *s = arg;
+	size_t i;
+	int status;
+	pid_t pid;
+
+	if (signo != SIGCHLD) {
+		run_matrix_stop(s);
+		return;
+	}
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < s->next; i++) {
+			if (s->pids[i] == pid) {
+				s->pids[i] = -1;
+				s->running--;
+				run_matrix_collect(s->m, i);
+				run_matrix_progress(s->m, s->running, i);
+				break;
+			}
+		}
+	}
+	if (run_interrupted())
+		run_matrix_stop(s);
+}
+
+/* Start workers up to m->jobs (a failed fork leaves the rest for later). */
+static void
+run_matrix_start(struct run_matrix_sup *s, struct loop *l)
+{
+	struct run_matrix *m = s->m;
+	char out[4200], notes[4200];
+	pid_t pid;
+
+	while (!s->stopping && s->running < m->jobs && s->next < m->nruns) {
+		snprintf(out, sizeof(out), "%s/result-%zu.json", m->dir, s->next);
+		snprintf(notes, sizeof(notes), "%s/notes-%zu.txt", m->dir, s->next);
+		fflush(NULL);
+		if ((pid = fork()) < 0) {
+			fprintf(stderr, "sliptap matrix: fork: %s\n", strerror(errno));
+			return;
+		}
+		if (pid == 0) {
+			loop_free(l);	/* the worker's own loops take the signals */
+			run_matrix_worker(m, s->next, out, notes);
+		}
+		s->pids[s->next++] = pid;
+		s->running++;
+	}
+}
+
+/*
+ * Run every run in a worker process, m->jobs at a time, on the event loop:
+ * workers are reaped on SIGCHLD; SIGINT/SIGTERM stop the running ones and
+ * start no more.
+ */
 int
 run_matrix_execute(struct run_matrix *m)
 {
-	char out[4200], notes[4200];
-	size_t next = 0, running = 0, i;
-	pid_t *pids = xcalloc(m->nruns + 1, sizeof(*pids)), pid;
-	int status, stopping = 0;
+	struct run_matrix_sup s;
+	struct loop *l;
+	size_t i;
 
+	memset(&s, 0, sizeof(s));
+	s.m = m;
+	s.pids = xcalloc(m->nruns + 1, sizeof(*s.pids));
+	if ((l = run_loop_new(run_matrix_signal_cb, &s)) == NULL) {
+		fprintf(stderr, "sliptap matrix: cannot set up the event loop: %s\n", strerror(errno));
+		free(s.pids);
+		return -1;
+	}
+	if (run_interrupted())
+		run_matrix_stop(&s);
 	while (m->done < m->nruns) {
-		while (!stopping && running < m->jobs && next < m->nruns) {
-			snprintf(out, sizeof(out), "%s/result-%zu.json", m->dir, next);
-			snprintf(notes, sizeof(notes), "%s/notes-%zu.txt", m->dir, next);
-			fflush(NULL);
-			if ((pid = fork()) < 0) {
-				fprintf(stderr, "sliptap matrix: fork: %s\n", strerror(errno));
-				break;
-			}
-			if (pid == 0)
-				run_matrix_worker(m, next, out, notes);
-			pids[next++] = pid;
-			running++;
-		}
-		if (running == 0) {
+		run_matrix_start(&s, l);
+		if (s.running == 0) {
 			/* nothing left to start (interrupted): the rest are harness errors */
 			for (i = 0; i < m->nruns; i++) {
-				if (!m->runs[i].have && pids[i] == 0)
+				if (!m->runs[i].have && s.pids[i] == 0)
 					run_matrix_collect(m, i);
 			}
 			break;
 		}
-		pid = waitpid(-1, &status, 0);
-		if (pid < 0) {
-			if (errno != EINTR)
-				break;
-			if (run_interrupted() && !stopping) {
-				stopping = 1;
-				for (i = 0; i < next; i++) {
-					if (pids[i] > 0)
-						kill(pids[i], SIGTERM);
-				}
-			}
-			continue;
-		}
-		for (i = 0; i < next; i++) {
-			if (pids[i] == pid) {
-				pids[i] = -1;
-				running--;
-				run_matrix_collect(m, i);
-				run_matrix_progress(m, running, i);
-				break;
-			}
-		}
-		if (run_interrupted() && !stopping) {
-			stopping = 1;
-			for (i = 0; i < next; i++) {
-				if (pids[i] > 0)
-					kill(pids[i], SIGTERM);
-			}
-		}
+		if (loop_run_once(l, LOOP_NEVER) < 0)
+			break;
 	}
-	free(pids);
+	loop_free(l);
+	free(s.pids);
 	return run_interrupted() ? -1 : 0;
 }

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "loop.h"
 #include "run.h"
 #include "scenario.h"
 #include "util.h"
@@ -225,95 +227,178 @@ run_log_append(struct run_ctx *c, const char *buf, size_t n)
 	c->log[c->loglen] = '\0';
 }
 
+/* run_tool_exec's state: the tool, its output pipe, the deadline and grace timers. */
+struct run_tool_sup {
+	struct run_ctx	*c;
+	struct loop	*loop;
+	struct loop_fd	*out;
+	struct loop_timer *deadline, *grace;
+	FILE		*logf, *live;
+	pid_t		 pid;
+	int		 fd;
+	int		 eof;
+	int		 stopping;	/* SIGTERM sent to the group, waiting for it */
+	int		 status;
+	int		 hung;
+	int		 done;
+	unsigned	 deadline_s;
+};
+
+/* Log what the tool wrote: 1 bytes logged, 0 nothing yet, -1 EOF (or a read error). */
+static int
+run_tool_read(struct run_tool_sup *s)
+{
+	char buf[4096];
+	ssize_t n = read(s->fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		run_log_append(s->c, buf, (size_t)n);
+		if (s->logf != NULL)
+			fwrite(buf, 1, (size_t)n, s->logf);
+		if (s->live != NULL) {
+			fwrite(buf, 1, (size_t)n, s->live);
+			fflush(s->live);
+		}
+		return 1;
+	}
+	return n < 0 && (errno == EINTR || errno == EAGAIN) ? 0 : -1;
+}
+
+/* Has the tool exited? Then kill what it left in its group and finish. */
+static void
+run_tool_check(struct run_tool_sup *s)
+{
+	int st;
+
+	if (waitpid(s->pid, &st, WNOHANG) != s->pid)
+		return;
+	kill(-s->pid, SIGKILL);	/* anything the tool left in its group */
+	if (!s->stopping && !s->eof) {
+		/* drain what is left without blocking on a grandchild holding the pipe */
+		fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK);
+		while (run_tool_read(s) == 1)
+			;
+	}
+	if (!s->stopping)
+		s->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	s->done = 1;
+}
+
+/* SIGTERM to the group, SIGKILL when the grace timer fires. */
+static void
+run_tool_stop(struct run_tool_sup *s)
+{
+	if (s->stopping)
+		return;
+	s->stopping = 1;
+	s->status = -1;
+	loop_timer_stop(s->deadline);
+	kill(-s->pid, SIGTERM);
+	loop_timer_after(s->grace, 2 * LOOP_SEC);
+	run_tool_check(s);
+}
+
+static void
+run_tool_out_cb(int fd, short revents, void *arg)
+{
+	struct run_tool_sup *s = arg;
+
+	(void)fd;
+	(void)revents;
+	if (run_tool_read(s) >= 0)
+		return;
+	s->eof = 1;
+	loop_fd_del(s->out);
+	s->out = NULL;
+	run_tool_check(s);
+}
+
+static void
+run_tool_signal_cb(int signo, void *arg)
+{
+	struct run_tool_sup *s = arg;
+
+	if (signo == SIGCHLD) {
+		run_tool_check(s);
+		return;
+	}
+	if (!s->stopping)
+		snprintf(s->c->harness, sizeof(s->c->harness), "interrupted by signal %d", signo);
+	run_tool_stop(s);
+}
+
+static void
+run_tool_deadline_cb(void *arg)
+{
+	struct run_tool_sup *s = arg;
+
+	fprintf(s->c->o->progress, "sliptap run: the deadline (%u s) passed: killing the tool's process group %ld\n",
+	    s->deadline_s, (long)s->pid);
+	s->hung = 1;
+	run_tool_stop(s);
+}
+
+static void
+run_tool_grace_cb(void *arg)
+{
+	struct run_tool_sup *s = arg;
+
+	kill(-s->pid, SIGKILL);	/* SIGCHLD follows */
+}
+
 /*
- * Run the tool in its own process group, streaming its output; kill the
- * group at the deadline or on a signal. Returns the exit status (-1 killed
- * by a signal), *hung set at the deadline.
+ * Run the tool in its own process group on the event loop, streaming its
+ * output; kill the group at the deadline or on a signal (SIGTERM, then
+ * SIGKILL after a grace timer). Returns the exit status (-1 killed by a
+ * signal), *hung set at the deadline.
  */
 static int
 run_tool_exec(struct run_ctx *c, char **argv, unsigned deadline_s, int *hung)
 {
-	char buf[4096], logpath[4200];
-	struct pollfd pfd;
-	double end = run_now() + deadline_s;
-	FILE *live = c->o->live == 2 ? stderr : c->o->live ? stdout : NULL;
-	int fd = -1, status = 0, eof = 0;
-	FILE *logf;
-	ssize_t n;
-	pid_t pid, r;
+	struct run_tool_sup s;
+	char logpath[4200];
 
+	memset(&s, 0, sizeof(s));
+	s.c = c;
+	s.fd = -1;
+	s.deadline_s = deadline_s;
+	s.live = c->o->live == 2 ? stderr : c->o->live ? stdout : NULL;
 	*hung = 0;
 	run_one_path(c, logpath, sizeof(logpath), "tool.log");
-	logf = fopen(logpath, "w");
-	if ((pid = run_spawn(argv, NULL, NULL, 1, &fd)) < 0) {
-		snprintf(c->harness, sizeof(c->harness), "cannot start %s: %s", argv[0], strerror(errno));
-		if (logf != NULL)
-			fclose(logf);
+	if ((s.loop = run_loop_new(run_tool_signal_cb, &s)) == NULL) {
+		snprintf(c->harness, sizeof(c->harness), "cannot set up the event loop: %s", strerror(errno));
 		return -1;
 	}
-	for (;;) {
-		if (run_interrupted()) {
-			run_stop(pid, 1, 2000);
-			snprintf(c->harness, sizeof(c->harness), "interrupted by signal %d", run_interrupted());
-			status = -1;
-			break;
-		}
-		if (run_now() > end) {
-			fprintf(c->o->progress, "sliptap run: the deadline (%u s) passed: killing the tool's process group %ld\n",
-			    deadline_s, (long)pid);
-			run_stop(pid, 1, 2000);
-			*hung = 1;
-			status = -1;
-			break;
-		}
-		if (!eof) {
-			pfd.fd = fd;
-			pfd.events = POLLIN;
-			if (poll(&pfd, 1, 100) > 0) {
-				n = read(fd, buf, sizeof(buf));
-				if (n > 0) {
-					run_log_append(c, buf, (size_t)n);
-					if (logf != NULL)
-						fwrite(buf, 1, (size_t)n, logf);
-					if (live != NULL) {
-						fwrite(buf, 1, (size_t)n, live);
-						fflush(live);
-					}
-					continue;
-				}
-				if (n == 0 || (errno != EINTR && errno != EAGAIN))
-					eof = 1;
-			}
-		} else {
-			struct timespec ts = { 0, 50000000L };
-			nanosleep(&ts, NULL);
-		}
-		r = waitpid(pid, &status, WNOHANG);
-		if (r == pid && eof) {
-			kill(-pid, SIGKILL);	/* anything the tool left in its group */
-			status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-			break;
-		}
-		if (r == pid) {
-			/* exited; drain what is left without blocking on a grandchild holding the pipe */
-			kill(-pid, SIGKILL);
-			while ((n = read(fd, buf, sizeof(buf))) > 0) {
-				run_log_append(c, buf, (size_t)n);
-				if (logf != NULL)
-					fwrite(buf, 1, (size_t)n, logf);
-				if (live != NULL)
-					fwrite(buf, 1, (size_t)n, live);
-			}
-			status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-			break;
-		}
+	s.logf = fopen(logpath, "w");
+	if ((s.pid = run_spawn(argv, NULL, NULL, 1, &s.fd)) < 0) {
+		snprintf(c->harness, sizeof(c->harness), "cannot start %s: %s", argv[0], strerror(errno));
+		if (s.logf != NULL)
+			fclose(s.logf);
+		loop_free(s.loop);
+		return -1;
 	}
-	close(fd);
-	if (logf != NULL)
-		fclose(logf);
-	if (live != NULL)
-		fflush(live);
-	return status;
+	s.out = loop_fd_add(s.loop, s.fd, POLLIN, run_tool_out_cb, &s);
+	s.deadline = loop_timer_new(s.loop, run_tool_deadline_cb, &s);
+	s.grace = loop_timer_new(s.loop, run_tool_grace_cb, &s);
+	loop_timer_after(s.deadline, (uint64_t)deadline_s * LOOP_SEC);
+	if (run_interrupted()) {
+		snprintf(c->harness, sizeof(c->harness), "interrupted by signal %d", run_interrupted());
+		run_tool_stop(&s);
+	}
+	if (run_loop_until(s.loop, &s.done) != 0)
+		s.status = -2;
+	loop_free(s.loop);
+	if (s.status == -2) {
+		run_stop(s.pid, 1, 2000);	/* the wait failed: stop it all */
+		s.status = -1;
+	}
+	close(s.fd);
+	if (s.logf != NULL)
+		fclose(s.logf);
+	if (s.live != NULL)
+		fflush(s.live);
+	*hung = s.hung;
+	return s.status;
 }
 
 static void
@@ -409,8 +494,13 @@ run_one_prepare(struct run_ctx *c, struct run_tool *tool, const struct scenario 
 	transport = sc != NULL && sc->flash.transport != NULL && strcmp(sc->flash.transport, "usb-jtag") == 0 ?
 	    "usb-jtag" : "uart";
 	run_one_path(c, c->image, sizeof(c->image), "image.bin");
+	/*
+	 * The image depends on the scenario (its content and seed), not on the
+	 * run's seed: repetitions and runs without a scenario write the same
+	 * bytes, so a later verify of them agrees.
+	 */
 	if (run_make_image(c->image, size, sc != NULL ? (int)sc->flash.image : SCENARIO_IMAGE_MIXED,
-	    c->seed) != 0) {
+	    sc != NULL && sc->have_seed ? sc->seed : 0) != 0) {
 		snprintf(c->harness, sizeof(c->harness), "cannot write %.400s: %s", c->image, strerror(errno));
 		return -1;
 	}

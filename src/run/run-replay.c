@@ -31,6 +31,7 @@
 #include "capture.h"
 #include "esp.h"
 #include "pty.h"
+#include "loop.h"
 #include "run.h"
 #include "slip.h"
 #include "util.h"
@@ -418,109 +419,194 @@ replay_argv(char **words, const char *port)
 	return v;
 }
 
-static int
-replay_tool_output(int fd, FILE *out)
-{
-	char buf[4096];
-	ssize_t n = read(fd, buf, sizeof(buf));
+/* replay_serve's state on the event loop. */
+struct replay_sup {
+	struct replay_live *lv;
+	struct pty	*pt;
+	struct slip_decoder *dec;
+	const struct replay_opts *o;
+	struct loop_fd	*dev, *tool;
+	struct loop_timer *due, *timeout;
+	pid_t		 pid;
+	int		 toolfd;
+	int		 ret;
+	int		 done;
+};
 
-	if (n > 0) {
-		fwrite(buf, 1, (size_t)n, out);
-		fflush(out);
+/* The tool has closed its output: when it has exited too, that is the end. */
+static void
+replay_sup_check(struct replay_sup *s)
+{
+	int status;
+
+	if (s->pid > 0 && s->toolfd < 0 && waitpid(s->pid, &status, WNOHANG) == s->pid) {
+		kill(-s->pid, SIGKILL);
+		s->ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		s->pid = 0;
+		s->done = 1;
 	}
-	return n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN)) ? 0 : -1;
+}
+
+/* The live tool wrote to the pty: decode and answer (replay_frame_cb queues). */
+static void
+replay_dev_cb(int fd, short revents, void *arg)
+{
+	struct replay_sup *s = arg;
+	uint8_t buf[8192];
+	ssize_t n;
+	int ctl;
+
+	(void)fd;
+	if (!(revents & POLLIN))
+		return;	/* POLLOUT: the loop around loop_run_once flushes */
+	n = pty_read(s->pt, buf, sizeof(buf), &ctl);
+	if (n > 0) {
+		s->lv->now = run_now();
+		slip_decoder_feed(s->dec, buf, (size_t)n);
+	}
+}
+
+static void
+replay_tool_cb(int fd, short revents, void *arg)
+{
+	struct replay_sup *s = arg;
+	char buf[4096];
+	ssize_t n;
+
+	(void)revents;
+	n = read(fd, buf, sizeof(buf));
+	if (n > 0) {
+		fwrite(buf, 1, (size_t)n, stdout);
+		fflush(stdout);
+		return;
+	}
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	loop_fd_del(s->tool);
+	s->tool = NULL;
+	close(s->toolfd);
+	s->toolfd = -1;
+	replay_sup_check(s);
+}
+
+static void
+replay_signal_cb(int signo, void *arg)
+{
+	struct replay_sup *s = arg;
+
+	if (signo == SIGCHLD) {
+		replay_sup_check(s);
+		return;
+	}
+	s->ret = -2;
+	s->done = 1;
+}
+
+static void
+replay_timeout_cb(void *arg)
+{
+	struct replay_sup *s = arg;
+
+	fprintf(stderr, "sliptap replay: %.0f s passed: stopping\n", s->o->timeout_s);
+	s->ret = s->pid > 0 ? 124 : 0;
+	s->done = 1;
+}
+
+/* Nothing to do: the due answer goes out from the loop around loop_run_once. */
+static void
+replay_due_cb(void *arg)
+{
+	(void)arg;
+}
+
+/*
+ * Serve the recording until the tool is done, the timeout or a signal:
+ * send what is due, then wait on the loop for the tool's bytes, its
+ * output, its exit (SIGCHLD), the next answer's due time (a timer) or
+ * room in the pty (POLLOUT) when a due answer is held back.
+ */
+static void
+replay_sup_run(struct replay_sup *s, struct loop *l)
+{
+	struct replay_live *lv = s->lv;
+
+	if (run_interrupted()) {
+		s->ret = -2;
+		return;
+	}
+	while (!s->done) {
+		lv->now = run_now();
+		if (replay_flush(lv, s->pt) != 0)
+			return;
+		if (lv->nq > 0 && lv->q[0].due <= lv->now) {
+			loop_fd_set(s->dev, POLLIN | POLLOUT);	/* the pty is full */
+			loop_timer_stop(s->due);
+		} else {
+			loop_fd_set(s->dev, POLLIN);
+			if (lv->nq > 0)
+				loop_timer_at(s->due, (uint64_t)(lv->q[0].due * 1e9) + 1);
+			else
+				loop_timer_stop(s->due);
+		}
+		if (loop_run_once(l, LOOP_NEVER) < 0)
+			return;
+	}
 }
 
 int
 replay_serve(struct replay *rp, const struct replay_opts *o)
 {
 	struct replay_live lv;
-	struct slip_decoder *dec;
-	struct pollfd pfd[2];
-	struct pty *pt;
+	struct replay_sup s;
+	struct loop *l = NULL;
 	char err[512], **argv = NULL;
-	uint8_t buf[8192];
-	double start, wait;
-	int ctl, status = 0, toolfd = -1, ret = 0, np;
-	pid_t pid = 0;
-	ssize_t n;
 
 	memset(&lv, 0, sizeof(lv));
+	memset(&s, 0, sizeof(s));
 	lv.rp = rp;
 	lv.timing = o->timing;
-	if ((pt = pty_new(o->link, 0, err, sizeof(err))) == NULL) {
+	s.lv = &lv;
+	s.o = o;
+	s.toolfd = -1;
+	if ((s.pt = pty_new(o->link, 0, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "sliptap replay: %s\n", err);
 		return -1;
 	}
-	dec = slip_decoder_new(SLIP_MAX_FRAME, replay_frame_cb, &lv);
-	fprintf(stderr, "sliptap replay: ready on %s%s%s%s (%zu recorded commands)\n", pty_slave_path(pt),
+	s.dec = slip_decoder_new(SLIP_MAX_FRAME, replay_frame_cb, &lv);
+	fprintf(stderr, "sliptap replay: ready on %s%s%s%s (%zu recorded commands)\n", pty_slave_path(s.pt),
 	    o->link ? " (link " : "", o->link ? o->link : "", o->link ? ")" : "", rp->nex);
+	if ((l = run_loop_new(replay_signal_cb, &s)) == NULL) {
+		fprintf(stderr, "sliptap replay: cannot set up the event loop: %s\n", strerror(errno));
+		s.ret = -1;
+		goto out;
+	}
 	if (o->argv != NULL) {
-		argv = replay_argv(o->argv, o->link != NULL ? o->link : pty_slave_path(pt));
-		if ((pid = run_spawn(argv, NULL, NULL, 1, &toolfd)) < 0) {
+		argv = replay_argv(o->argv, o->link != NULL ? o->link : pty_slave_path(s.pt));
+		if ((s.pid = run_spawn(argv, NULL, NULL, 1, &s.toolfd)) < 0) {
 			fprintf(stderr, "sliptap replay: cannot start %s: %s\n", argv[0], strerror(errno));
-			ret = -1;
+			s.pid = 0;
+			s.ret = -1;
 			goto out;
 		}
+		s.tool = loop_fd_add(l, s.toolfd, POLLIN, replay_tool_cb, &s);
 	}
-	start = run_now();
-	for (;;) {
-		lv.now = run_now();
-		if (run_interrupted()) {
-			ret = -2;
-			break;
-		}
-		if (o->timeout_s > 0 && lv.now - start > o->timeout_s) {
-			fprintf(stderr, "sliptap replay: %.0f s passed: stopping\n", o->timeout_s);
-			ret = pid > 0 ? 124 : 0;
-			break;
-		}
-		if (replay_flush(&lv, pt) != 0)
-			break;
-		pfd[0].fd = pty_master_fd(pt);
-		pfd[0].events = POLLIN;
-		np = 1;
-		if (toolfd >= 0) {
-			pfd[1].fd = toolfd;
-			pfd[1].events = POLLIN;
-			np = 2;
-		}
-		wait = lv.nq > 0 ? lv.q[0].due - lv.now : 0.1;
-		if (wait > 0.1)
-			wait = 0.1;
-		if (wait < 0)
-			wait = 0;
-		if (poll(pfd, (nfds_t)np, (int)(wait * 1000)) < 0 && errno != EINTR)
-			break;
-		if (pfd[0].revents & POLLIN) {
-			n = pty_read(pt, buf, sizeof(buf), &ctl);
-			if (n > 0) {
-				lv.now = run_now();
-				slip_decoder_feed(dec, buf, (size_t)n);
-			}
-		}
-		if (np == 2 && (pfd[1].revents & (POLLIN | POLLHUP)) &&
-		    replay_tool_output(toolfd, stdout) != 0) {
-			close(toolfd);
-			toolfd = -1;
-		}
-		if (pid > 0 && toolfd < 0 && waitpid(pid, &status, WNOHANG) == pid) {
-			kill(-pid, SIGKILL);
-			ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-			pid = 0;
-			break;
-		}
-	}
+	s.dev = loop_fd_add(l, pty_master_fd(s.pt), POLLIN, replay_dev_cb, &s);
+	s.due = loop_timer_new(l, replay_due_cb, &s);
+	s.timeout = loop_timer_new(l, replay_timeout_cb, &s);
+	if (o->timeout_s > 0)
+		loop_timer_after(s.timeout, (uint64_t)(o->timeout_s * 1e9));
+	replay_sup_run(&s, l);
 out:
-	if (pid > 0)
-		run_stop(pid, 1, 2000);
-	if (toolfd >= 0)
-		close(toolfd);
+	loop_free(l);
+	if (s.pid > 0)
+		run_stop(s.pid, 1, 2000);
+	if (s.toolfd >= 0)
+		close(s.toolfd);
 	run_argv_free(argv);
-	slip_decoder_free(dec);
-	pty_free(pt);
+	slip_decoder_free(s.dec);
+	pty_free(s.pt);
 	free(lv.q);
-	return ret;
+	return s.ret;
 }
 
 void
