@@ -13,9 +13,9 @@
 
 #include <stdint.h>
 
+#include "units.h"
+
 #define LOOP_NEVER	UINT64_MAX	/* "no deadline" */
-#define LOOP_MS		1000000ULL	/* nanoseconds in a millisecond */
-#define LOOP_SEC	1000000000ULL	/* nanoseconds in a second */
 
 struct loop;
 struct loop_fd;

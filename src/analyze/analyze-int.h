@@ -22,8 +22,8 @@
 #include "session.h"
 #include "sim.h"
 #include "slip.h"
+#include "units.h"
 
-#define AN_NS		1000000000ull
 #define AN_LINE_MAX	4096
 #define AN_MAX_EVIDENCE	24
 #define AN_MAX_ADVICE	8

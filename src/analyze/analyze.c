@@ -42,7 +42,7 @@ an_time_s(const struct analyzer *an, uint64_t ts)
 {
 	if (!an->w.have_ts || ts < an->w.first_ts)
 		return -1;
-	return (double)(ts - an->w.first_ts) / 1e9;
+	return (double)(ts - an->w.first_ts) / (double)NS_PER_SEC;
 }
 
 void
@@ -220,7 +220,7 @@ static void
 analyze_phase(struct analyzer *an, enum session_phase ph, uint64_t ts)
 {
 	if (an->w.have_ts && ts >= an->phase_since && (int)an->phase < ANALYZE_PHASES)
-		an->sum.phase_s[an->phase] += (double)(ts - an->phase_since) / 1e9;
+		an->sum.phase_s[an->phase] += (double)(ts - an->phase_since) / (double)NS_PER_SEC;
 	an->phase = ph;
 	an->phase_since = ts;
 }
@@ -342,7 +342,7 @@ analyze_session_cb(const struct session_event *ev, void *arg)
 		break;
 	case SESSION_EV_COMMAND:
 		if (an->w.last_cmd.set && !an->w.last_cmd_answered && an->w.last_cmd.op != ESP_OP_SYNC &&
-		    ev->ts >= an->w.last_cmd.ts + AN_NS / 2) {
+		    ev->ts >= an->w.last_cmd.ts + NS_PER_SEC / 2) {
 			an->w.unanswered = an->w.last_cmd;
 			an->w.unanswered.ts = an->w.last_cmd.ts;
 		}
@@ -400,7 +400,7 @@ analyze_session_cb(const struct session_event *ev, void *arg)
 				an_mark_set(an, &an->w.boot, "%s", ev->text + 6);
 			if (an->w.sync_answered) {
 				/* the outside bytes were this boot log, not noise */
-				if (an->w.noise.set && ev->ts <= an->w.noise.ts + AN_NS) {
+				if (an->w.noise.set && ev->ts <= an->w.noise.ts + NS_PER_SEC) {
 					memset(&an->w.noise, 0, sizeof(an->w.noise));
 					an->w.outside_after_sync = 0;
 				}
@@ -755,7 +755,7 @@ analyzer_end(struct analyzer *an)
 	}
 	analyze_phase(an, an->phase, an->w.last_ts);
 	if (an->w.have_ts)
-		an->sum.duration_s = (double)(an->w.last_ts - an->w.first_ts) / 1e9;
+		an->sum.duration_s = (double)(an->w.last_ts - an->w.first_ts) / (double)NS_PER_SEC;
 }
 
 void

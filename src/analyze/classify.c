@@ -182,7 +182,7 @@ an_classify_vanish(struct analyzer *an, struct an_verdict *v)
 {
 	const struct an_wire *w = &an->w;
 	uint64_t last = w->vanish_last_ts;
-	double gap = w->vanish.ts > last ? (double)(w->vanish.ts - last) / 1e9 : 0;
+	double gap = w->vanish.ts > last ? (double)(w->vanish.ts - last) / (double)NS_PER_SEC : 0;
 
 	if (gap >= 5.0) {
 		an_verdict(v, "WRITE_TIMEOUT", 80, &w->vanish, "after %s%s, nothing was "
@@ -265,11 +265,11 @@ an_classify_wire(struct analyzer *an, struct an_verdict *v)
 		}
 	}
 	if (!w->vanish.set && w->client_close.set && w->last_cmd_answered &&
-	    an_is_data_op(w->last_cmd.op) && w->client_close.ts >= w->last_ts_before_close + 5 * AN_NS) {
+	    an_is_data_op(w->last_cmd.op) && w->client_close.ts >= w->last_ts_before_close + 5 * NS_PER_SEC) {
 		an_verdict(v, "WRITE_TIMEOUT", 75, &w->client_close, "after %s and its reply the tool "
 		    "sent nothing for %.1f s with blocks left to write, then closed the port (its "
 		    "writes were blocked)", w->last_cmd.text,
-		    (double)(w->client_close.ts - w->last_ts_before_close) / 1e9);
+		    (double)(w->client_close.ts - w->last_ts_before_close) / (double)NS_PER_SEC);
 		v->at.op = w->last_cmd.op;
 		v->at.seq = w->last_cmd.seq + 1;
 		v->at.percent = w->progress.set ? w->progress.percent : -1;

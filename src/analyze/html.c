@@ -20,7 +20,7 @@
 #define HTML_BINS	1200
 #define HTML_GAPS	40
 #define HTML_W		1200.0
-#define HTML_GAP_NS	(1000000000ull)	/* a second without frames is a gap */
+#define HTML_GAP_NS	NS_PER_SEC	/* a second without frames is a gap */
 
 struct html_bin {
 	uint32_t count;
@@ -196,7 +196,7 @@ html_lanes(FILE *fp, const struct html_state *h, const struct analyzer *an)
 		fprintf(fp, "<rect class=\"gap\" x=\"%.1f\" y=\"10\" width=\"%.1f\" height=\"130\">"
 		    "<title>no frames for %.1f s</title></rect>\n", html_x(h, h->gaps[i].from),
 		    html_x(h, h->gaps[i].to) - html_x(h, h->gaps[i].from),
-		    (double)(h->gaps[i].to - h->gaps[i].from) / 1e9);
+		    (double)(h->gaps[i].to - h->gaps[i].from) / (double)NS_PER_SEC);
 	for (d = 0; d < 2; d++) {
 		double y = 20 + d * 60;
 
@@ -222,7 +222,7 @@ html_lanes(FILE *fp, const struct html_state *h, const struct analyzer *an)
 	/* faults */
 	for (i = 0; i < an->sum.nfaults; i++) {
 		const struct analysis_fault *f = &an->sum.faults[i];
-		double x = f->time_s >= 0 ? 60.0 + f->time_s * 1e9 / (h->span ? h->span : 1) * HTML_W : 60;
+		double x = f->time_s >= 0 ? 60.0 + f->time_s * (double)NS_PER_SEC / (h->span ? h->span : 1) * HTML_W : 60;
 
 		fprintf(fp, "<g class=\"fault\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"5\" y2=\"145\" "
 		    "stroke=\"#8e24aa\" stroke-dasharray=\"3 2\"/><text x=\"%.1f\" y=\"158\" "
@@ -236,14 +236,14 @@ html_lanes(FILE *fp, const struct html_state *h, const struct analyzer *an)
 		    "stroke-width=\"2\" points=\"");
 		for (i = 0; i < an->ncurve; i++)
 			fprintf(fp, "%.1f,%.1f ", an->curve[i].t >= 0 ?
-			    60.0 + an->curve[i].t * 1e9 / (h->span ? h->span : 1) * HTML_W : 60.0,
+			    60.0 + an->curve[i].t * (double)NS_PER_SEC / (h->span ? h->span : 1) * HTML_W : 60.0,
 			    250 - an->curve[i].percent * 0.6);
 		fprintf(fp, "\"/><text x=\"2\" y=\"235\" font-size=\"12\">progress</text>\n");
 	}
 	/* time axis */
 	for (i = 0; i <= 4; i++)
 		fprintf(fp, "<text class=\"tick\" x=\"%.0f\" y=\"172\" font-size=\"10\">%.2f s</text>\n",
-		    60 + i * HTML_W / 4 - (i == 4 ? 40 : 0), (double)h->span / 1e9 * i / 4);
+		    60 + i * HTML_W / 4 - (i == 4 ? 40 : 0), (double)h->span / (double)NS_PER_SEC * i / 4);
 	/* the failure point */
 	if (h->fail_x >= 0 && h->a != NULL) {
 		const struct analysis *a = h->a;
@@ -291,7 +291,7 @@ analyze_write_html(const char *input, const struct analysis *a, FILE *fp, char *
 	if (h->have && h->t1 > h->last + HTML_GAP_NS)
 		html_gap_add(h, h->last, h->t1);	/* the silence at the end */
 	if (a->where.time_s >= 0)
-		fx = 60.0 + a->where.time_s * 1e9 / (double)h->span * HTML_W;
+		fx = 60.0 + a->where.time_s * (double)NS_PER_SEC / (double)h->span * HTML_W;
 	else if (h->fail_ts != 0)
 		fx = html_x(h, h->fail_ts);
 	h->fail_x = fx;

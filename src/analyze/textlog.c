@@ -592,7 +592,7 @@ an_trace_line(struct analyzer *an, const char *t, const char *msg)
 	if (*p == '+') {
 		v = strtod(p + 1, &end);
 		if (end != p + 1 && v >= 0 && v < 1e6)
-			an->t_clock += (uint64_t)(v * 1e9);
+			an->t_clock += (uint64_t)(v * (double)NS_PER_SEC);
 		if (an->tfmt == ANALYZE_TRACE_NONE || an->tfmt == ANALYZE_TRACE_JS)
 			an->tfmt = ANALYZE_TRACE_PY4;
 	} else {

@@ -103,8 +103,8 @@ analyze_write_verdict(const char *path, const struct analysis *a, char *err, siz
 	an_put16(hdr + CAPTURE_HDR_LEN, CAPTURE_EV_VERDICT);
 
 	ts = last_ts + 1;
-	tsfrac = nano ? (uint32_t)(ts % 1000000000u) : (uint32_t)(ts % 1000000000u / 1000u);
-	an_put32_order(rhdr, (uint32_t)(ts / 1000000000u), swap);
+	tsfrac = nano ? (uint32_t)(ts % NS_PER_SEC) : (uint32_t)(ts % NS_PER_SEC / 1000u);
+	an_put32_order(rhdr, (uint32_t)(ts / NS_PER_SEC), swap);
 	an_put32_order(rhdr + 4, tsfrac, swap);
 	an_put32_order(rhdr + 8, (uint32_t)(sizeof(hdr) + kv.len), swap);
 	an_put32_order(rhdr + 12, (uint32_t)(sizeof(hdr) + kv.len), swap);

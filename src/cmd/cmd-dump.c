@@ -15,6 +15,7 @@
 #include "cmd-dump.h"
 #include "esp.h"
 #include "slip.h"
+#include "units.h"
 #include "util.h"
 
 /* Record filters (--faults, --op, --seq, --dir); all given must hold. */
@@ -238,7 +239,7 @@ cmd_dump_exec(int argc, char **argv)
 		fprintf(stderr, "sliptap: warning: %s has no END record: its writer stopped without "
 		    "closing it (killed?) after %" PRIu64 " records, the last %.3f s after the first\n",
 		    argv[0], capture_reader_count(r), st->have_t0 || streams != NULL ?
-		    (double)(last_ts - (st->have_t0 ? st->t0 : last_ts)) / 1e9 : 0.0);
+		    (double)(last_ts - (st->have_t0 ? st->t0 : last_ts)) / (double)NS_PER_SEC : 0.0);
 	}
 	if (streams != NULL) {
 		if (cmd_dump_write_streams(streams, &sv) != 0)

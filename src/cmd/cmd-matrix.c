@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmd-opt.h"
 #include "run.h"
 #include "scenario.h"
 #include "units.h"
@@ -93,7 +94,6 @@ cmd_matrix_opts(int argc, char **argv, struct run_matrix *m, const char **junit,
 		{ NULL, 0, NULL, 0 }
 	};
 	char err[1024], *end;
-	uint32_t secs;
 	int ch;
 
 	optind = 1;
@@ -123,9 +123,7 @@ cmd_matrix_opts(int argc, char **argv, struct run_matrix *m, const char **junit,
 				goto bad;
 			break;
 		case 'T':
-			if (parse_u32(optarg, &secs) == 0 && secs > 0)
-				m->base.timeout_ns = (uint64_t)secs * 1000000000ull;
-			else if (parse_duration(optarg, &m->base.timeout_ns, NULL) != 0 ||
+			if (cmd_opt_duration("matrix", "timeout", optarg, &m->base.timeout_ns) != 0 ||
 			    m->base.timeout_ns == 0)
 				goto bad;
 			break;

@@ -13,6 +13,7 @@
 
 #include "analyze.h"
 #include "cmd.h"
+#include "cmd-opt.h"
 #include "run.h"
 #include "scenario.h"
 #include "units.h"
@@ -97,7 +98,6 @@ cmd_replay_exec(int argc, char **argv)
 	const char *capture;
 	char err[1024];
 	uint64_t ns;
-	uint32_t secs;
 	int ch, rc, i, port = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -109,10 +109,8 @@ cmd_replay_exec(int argc, char **argv)
 		case 'l': o.link = optarg; break;
 		case 'f': o.timing = 0; break;
 		case 'T':
-			if (parse_u32(optarg, &secs) == 0 && secs > 0)
-				o.timeout_s = secs;
-			else if (parse_duration(optarg, &ns, NULL) == 0 && ns > 0)
-				o.timeout_s = (double)ns / 1e9;
+			if (cmd_opt_duration("replay", "timeout", optarg, &ns) == 0 && ns > 0)
+				o.timeout_s = (double)ns / (double)NS_PER_SEC;
 			else {
 				fprintf(stderr, "sliptap replay: bad --timeout \"%s\" (e.g. 60s)\n", optarg);
 				return 2;

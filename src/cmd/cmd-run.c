@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmd-opt.h"
 #include "run.h"
 #include "scenario.h"
 #include "units.h"
@@ -61,19 +62,6 @@ static const char cmd_run_help[] =
 "      --tool e4.9=esptool:~/esptool/v4.9.1/esptool.py\n"
 "  sliptap run --scenario scenarios/no-response.ini --tool esptool-js\n"
 "  sliptap run --sim esp32c3 -- my-flasher --port {port} --addr {offset} {image}\n";
-
-/* A duration with a unit ("90s", "1500ms"), or plain seconds. */
-static int
-cmd_run_duration(const char *s, uint64_t *ns)
-{
-	uint32_t v;
-
-	if (parse_u32(s, &v) == 0) {
-		*ns = (uint64_t)v * 1000000000ull;
-		return v > 0 ? 0 : -1;
-	}
-	return parse_duration(s, ns, NULL) == 0 && *ns > 0 ? 0 : -1;
-}
 
 static char *
 cmd_run_self(void)
@@ -139,8 +127,10 @@ cmd_run_exec(int argc, char **argv)
 			o.have_seed = 1;
 			break;
 		case 'T':
-			if (cmd_run_duration(optarg, &o.timeout_ns) != 0) {
-				fprintf(stderr, "sliptap run: bad --timeout \"%s\" (e.g. 90s)\n", optarg);
+			if (cmd_opt_duration("run", "timeout", optarg, &o.timeout_ns) != 0)
+				return 2;
+			if (o.timeout_ns == 0) {
+				fprintf(stderr, "sliptap run: --timeout %s: must be more than zero\n", optarg);
 				return 2;
 			}
 			break;

@@ -15,10 +15,10 @@
 
 #include "esp.h"
 #include "session.h"
+#include "units.h"
 
 #define SESSION_MAX_PENDING	16
-#define SESSION_NS		1000000000ULL
-#define SESSION_DEFAULT_TIMEOUT	(3 * SESSION_NS)	/* esptool DEFAULT_TIMEOUT */
+#define SESSION_DEFAULT_TIMEOUT	(3 * NS_PER_SEC)	/* esptool DEFAULT_TIMEOUT */
 #define SESSION_MEM_SEGS	8
 #define SESSION_LINE_MAX	160
 

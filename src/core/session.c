@@ -294,7 +294,7 @@ session_timeout_for(struct session *s, uint64_t sec_per_mb, uint64_t size)
 
 	if (s->timeout == 0)
 		return 0;
-	t = sec_per_mb * SESSION_NS / 1000000 * size;
+	t = sec_per_mb * NS_PER_SEC / 1000000 * size;
 	return t > s->timeout ? t : s->timeout;
 }
 
@@ -446,7 +446,7 @@ session_command(struct session *s, const struct esp_packet *p, uint64_t now)
 		    session_opname(p->op));
 		break;
 	case ESP_OP_ERASE_FLASH:
-		c->timeout = s->timeout == 0 ? 0 : 120 * SESSION_NS;
+		c->timeout = s->timeout == 0 ? 0 : 120 * NS_PER_SEC;
 		break;
 	case ESP_OP_ERASE_REGION:
 		if (p->data_len >= 8)

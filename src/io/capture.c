@@ -23,6 +23,7 @@
 #include <pcap.h>
 
 #include "capture.h"
+#include "units.h"
 #include "util.h"
 
 struct capture {
@@ -349,8 +350,8 @@ capture_emit(struct capture *c, uint64_t ts_ns, size_t len)
 		ts_ns = c->last_ts;	/* records stay in time order */
 	c->last_ts = ts_ns;
 	memset(&ph, 0, sizeof(ph));
-	ph.ts.tv_sec = (time_t)(ts_ns / 1000000000u);
-	ph.ts.tv_usec = (suseconds_t)(ts_ns % 1000000000u);	/* ns: nano dumper */
+	ph.ts.tv_sec = (time_t)(ts_ns / NS_PER_SEC);
+	ph.ts.tv_usec = (suseconds_t)(ts_ns % NS_PER_SEC);	/* ns: nano dumper */
 	ph.caplen = ph.len = (bpf_u_int32)len;
 	pcap_dump((u_char *)c->dumper, &ph, c->buf);
 	c->seq++;
@@ -665,7 +666,7 @@ capture_reader_next(struct capture_reader *r, struct capture_record *out)
 	n = r->count++;
 	rc = capture_record_parse(data, ph->caplen, out);
 	/* The file holds u32 seconds; libpcap sign-extends them (2038): undo that. */
-	out->ts_ns = (uint64_t)(uint32_t)ph->ts.tv_sec * 1000000000u + (uint64_t)ph->ts.tv_usec;
+	out->ts_ns = (uint64_t)(uint32_t)ph->ts.tv_sec * NS_PER_SEC + (uint64_t)ph->ts.tv_usec;
 	switch (rc) {
 	case 0:
 		return 1;

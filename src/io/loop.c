@@ -73,7 +73,7 @@ loop_now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * LOOP_SEC + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 uint64_t
@@ -82,7 +82,7 @@ loop_wallclock(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * LOOP_SEC + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 struct loop *
@@ -352,8 +352,8 @@ loop_run_once(struct loop *l, uint64_t timeout_ns)
 		tsp = NULL;
 	else {
 		wait = next > now ? next - now : 0;
-		ts.tv_sec = (time_t)(wait / LOOP_SEC);
-		ts.tv_nsec = (long)(wait % LOOP_SEC);
+		ts.tv_sec = (time_t)(wait / NS_PER_SEC);
+		ts.tv_nsec = (long)(wait % NS_PER_SEC);
 		tsp = &ts;
 	}
 	rc = ppoll(l->pfd, (nfds_t)n, tsp, NULL);

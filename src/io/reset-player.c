@@ -30,7 +30,7 @@ reset_player_run(void *arg)
 		if (rp->gen != gen)
 			return;		/* stopped or restarted from the callback */
 		if (st->delay_ms > 0) {
-			loop_timer_after(rp->timer, (uint64_t)st->delay_ms * LOOP_MS);
+			loop_timer_after(rp->timer, (uint64_t)st->delay_ms * NS_PER_MS);
 			return;
 		}
 	}

@@ -63,10 +63,10 @@ simhost_config_init(struct simhost_config *c, enum sim_chip chip)
 	c->sim.transport = SIM_TRANSPORT_UART;
 	c->sim.boot = SIM_BOOT_DOWNLOAD;
 	c->sim.baud = 115200;
-	c->sim.wdt_timeout_ns = 9 * LOOP_SEC;
+	c->sim.wdt_timeout_ns = 9 * NS_PER_SEC;
 	c->flash_size = 4 * 1024 * 1024;
-	c->vanish_ns = 15 * LOOP_SEC;
-	c->reenum_ns = 1 * LOOP_SEC;
+	c->vanish_ns = 15 * NS_PER_SEC;
+	c->reenum_ns = 1 * NS_PER_SEC;
 }
 
 /* One key[=value] of a sim: spec. */
@@ -221,7 +221,7 @@ simhost_usb_steps(struct simhost *h, uint64_t now)
 		h->stalled = 1;
 		h->hangup_at = now + h->cfg.vanish_ns;
 		simhost_logf(h, "USB device stalled (it takes no data); gone in %.3f s",
-		    (double)h->cfg.vanish_ns / LOOP_SEC);
+		    (double)h->cfg.vanish_ns / NS_PER_SEC);
 		simhost_usb(h, SIMHOST_USB_STALL);
 	}
 	if (h->hangup_at != 0 && now >= h->hangup_at) {
@@ -230,7 +230,7 @@ simhost_usb_steps(struct simhost *h, uint64_t now)
 		h->reattach_at = now + h->cfg.reenum_ns;
 		h->olen = 0;
 		simhost_logf(h, "USB device gone; back in %.3f s",
-		    (double)h->cfg.reenum_ns / LOOP_SEC);
+		    (double)h->cfg.reenum_ns / NS_PER_SEC);
 		simhost_usb(h, SIMHOST_USB_GONE);
 	}
 	if (h->reattach_at != 0 && now >= h->reattach_at) {
@@ -258,7 +258,7 @@ simhost_arm(struct simhost *h)
 	 * until simhost_kick.
 	 */
 	if (h->out_blocked && next != 0) {
-		uint64_t soon = loop_now() + 10 * LOOP_MS;
+		uint64_t soon = loop_now() + 10 * NS_PER_MS;
 
 		if (next < soon)
 			next = soon;

@@ -20,7 +20,7 @@
 #include "util.h"
 
 #define SIMSERVE_IN	4096
-#define SIMSERVE_EIO_NS	(10 * LOOP_MS)	/* no slave side: look again after this */
+#define SIMSERVE_EIO_NS	(10 * NS_PER_MS)	/* no slave side: look again after this */
 
 struct simserve {
 	const struct simserve_config *cfg;
@@ -50,7 +50,7 @@ simserve_logf(struct simserve *s, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(s->cfg->log, "[%8.3f] ", (double)(loop_now() - s->t0) / LOOP_SEC);
+	fprintf(s->cfg->log, "[%8.3f] ", (double)(loop_now() - s->t0) / NS_PER_SEC);
 	va_start(ap, fmt);
 	vfprintf(s->cfg->log, fmt, ap);
 	va_end(ap);
@@ -459,8 +459,8 @@ simserve_stats(struct simserve *s)
 	    (unsigned long long)st->bytes_in, (unsigned long long)st->bytes_out,
 	    (unsigned long long)st->flash_written, (unsigned long long)st->resets,
 	    (unsigned long long)st->wdt_fires);
-	simserve_logf(s, "wire time: in %.3f s, out %.3f s", (double)st->wire_in_ns / LOOP_SEC,
-	    (double)st->wire_out_ns / LOOP_SEC);
+	simserve_logf(s, "wire time: in %.3f s, out %.3f s", (double)st->wire_in_ns / NS_PER_SEC,
+	    (double)st->wire_out_ns / NS_PER_SEC);
 }
 
 int
@@ -501,7 +501,7 @@ simserve_run(const struct simserve_config *c)
 	if (sc->transport == SIM_TRANSPORT_USB_JTAG)
 		simserve_logf(&s, "RTC watchdog: %s; vanish after %.3f s, re-enumerate after %.3f s",
 		    sc->wdt_timeout_ns ? "armed in download mode" : "off",
-		    (double)c->host.vanish_ns / LOOP_SEC, (double)c->host.reenum_ns / LOOP_SEC);
+		    (double)c->host.vanish_ns / NS_PER_SEC, (double)c->host.reenum_ns / NS_PER_SEC);
 	printf("sliptap sim: %s (%s) on %s", sim_chip_name(sc->chip),
 	    sc->transport == SIM_TRANSPORT_USB_JTAG ? "usb-jtag" : "uart",
 	    s.srv != NULL ? rfc2217_server_url(s.srv) : pty_slave_path(s.pty));

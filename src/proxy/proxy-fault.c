@@ -27,12 +27,13 @@
 #include "fault.h"
 #include "scenario.h"
 #include "session.h"
+#include "units.h"
 #include "util.h"
 #include "proxy.h"
 #include "proxy-fault.h"
 
 #define PROXY_FAULT_MAX_TIMERS	32
-#define PROXY_FAULT_SETTLE_AFTER	(2ULL * 1000000ULL)	/* deliver a settled unit this long after the freeze */
+#define PROXY_FAULT_SETTLE_AFTER	(2ULL * NS_PER_MS)	/* deliver a settled unit this long after the freeze */
 
 enum proxy_fault_timer_kind {
 	PROXY_FAULT_T_THAW,		/* freeze ended: thaw */

@@ -62,9 +62,9 @@ struct proxy_path_ops {
 	 */
 	void	(*hold_sender)(struct proxy *p, enum proxy_dir dir, int on);
 };
-#define PROXY_RETRY_NS		(100ULL * LOOP_MS)	/* device reappearance poll */
-#define PROXY_PROBE_NS		(10ULL * LOOP_MS)	/* device flow-stop poll (tty devices) */
-#define PROXY_BAUD_POLL_NS	(20ULL * LOOP_MS)	/* termios poll besides TIOCPKT_IOCTL */
+#define PROXY_RETRY_NS		(100ULL * NS_PER_MS)	/* device reappearance poll */
+#define PROXY_PROBE_NS		(10ULL * NS_PER_MS)	/* device flow-stop poll (tty devices) */
+#define PROXY_BAUD_POLL_NS	(20ULL * NS_PER_MS)	/* termios poll besides TIOCPKT_IOCTL */
 
 /* A growable byte buffer; consuming from the front only moves `b`. */
 struct proxy_buf {

@@ -91,7 +91,7 @@ proxy_pressure(struct proxy *p, struct proxy_stream *s)
 		if (s->pressure_records <= PROXY_PRESSURE_RECORDS)
 			proxy_eventf(p, s->dir == PROXY_H2D ? CAPTURE_EV_DEVICE_WRITE_UNBLOCKED :
 			    CAPTURE_EV_HOST_WRITE_UNBLOCKED, proxy_capdir(s->dir), "after_ms=%llu",
-			    (unsigned long long)((now - s->pressure_at) / LOOP_MS));
+			    (unsigned long long)((now - s->pressure_at) / NS_PER_MS));
 	}
 	if (paused != s->paused) {
 		s->paused = paused;
@@ -350,7 +350,7 @@ proxy_drain(struct proxy *p, enum proxy_dir dir)
 		s->queued -= (size_t)n;
 		s->out_total += (uint64_t)n;
 		if (s->throttle != 0 && n > 0)
-			s->next_write = now + (uint64_t)n * 10 * LOOP_SEC / s->throttle;
+			s->next_write = now + (uint64_t)n * 10 * NS_PER_SEC / s->throttle;
 		if (s->slice != 0 && n > 0)
 			s->next_write = now + s->slice_gap;
 		if (c->off == c->len) {

@@ -9,9 +9,10 @@
 #include <unistd.h>
 
 #include "proxy-int.h"
+#include "units.h"
 #include "util.h"
 
-#define PROXY_STATUS_EVERY	(100ULL * LOOP_MS)	/* redraw at most 10 times a second */
+#define PROXY_STATUS_EVERY	(100ULL * NS_PER_MS)	/* redraw at most 10 times a second */
 
 static uint64_t proxy_report_t0;
 
@@ -83,7 +84,7 @@ proxy_report_json(struct proxy *p, const struct proxy_event *ev)
 		    se->type == SESSION_EV_STUB_START || se->type == SESSION_EV_BAUD)
 			return;
 	}
-	fprintf(fp, "{\"t\":%.6f,\"event\":", (double)(ev->now - proxy_report_t0) / 1e9);
+	fprintf(fp, "{\"t\":%.6f,\"event\":", (double)(ev->now - proxy_report_t0) / (double)NS_PER_SEC);
 	if (ev->type != PROXY_EV_SESSION) {
 		proxy_json_str(fp, proxy_event_name(ev->type));
 		if (ev->type == PROXY_EV_BAUD)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "proxy-int.h"
+#include "units.h"
 #include "util.h"
 
 #define PROXY_ANOMALY_RECORDS	1000	/* anomaly notes written to the capture at most */
@@ -736,7 +737,7 @@ proxy_device_back(struct proxy *p)
 		proxy_emit(p, &ev);
 	}
 	proxy_warn(p, "%s: device back after %.1f s", p->dev.name,
-	    (double)(loop_now() - p->dev.gone_at) / 1e9);
+	    (double)(loop_now() - p->dev.gone_at) / (double)NS_PER_SEC);
 }
 
 void

@@ -68,9 +68,10 @@
 
 #include "esp.h"
 #include "session.h"
+#include "units.h"
 
 #define PROXY_FOREVER	UINT64_MAX	/* "indefinitely" for stall / hang-up */
-#define PROXY_HOLD_GAP	(200ULL * 1000000ULL)	/* ns of silence after which a held open frame is released as RAW */
+#define PROXY_HOLD_GAP	(200ULL * NS_PER_MS)	/* ns of silence after which a held open frame is released as RAW */
 
 enum proxy_dir {
 	PROXY_H2D = 0,		/* host (the flashing tool) to device */

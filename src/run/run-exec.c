@@ -29,6 +29,7 @@
 #include "capture.h"
 #include "scenario.h"
 #include "run.h"
+#include "units.h"
 #include "util.h"
 #include "run-int.h"
 
@@ -76,7 +77,7 @@ run_now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / (double)NS_PER_SEC;
 }
 
 /*

@@ -121,7 +121,7 @@ run_stop(pid_t pid, int group, unsigned grace_ms)
 		return s.status;
 	}
 	grace = loop_timer_new(s.loop, run_stop_grace_cb, &s);
-	loop_timer_after(grace, (uint64_t)grace_ms * LOOP_MS);
+	loop_timer_after(grace, (uint64_t)grace_ms * NS_PER_MS);
 	kill(group ? -pid : pid, SIGTERM);
 	run_stop_check(&s);	/* it may be gone already (no SIGCHLD to come) */
 	if (run_loop_until(s.loop, &s.done) != 0) {
@@ -255,7 +255,7 @@ run_wait_line(const char *path, const char *prefix, pid_t pid, unsigned seconds,
 	}
 	loop_fd_add(w.loop, ifd, POLLIN, run_wait_notify_cb, &w);
 	timeout = loop_timer_new(w.loop, run_wait_timeout_cb, &w);
-	loop_timer_after(timeout, (uint64_t)seconds * LOOP_SEC);
+	loop_timer_after(timeout, (uint64_t)seconds * NS_PER_SEC);
 	run_wait_check(&w);	/* the line or the death may predate the watch */
 	run_loop_until(w.loop, &w.done);
 	loop_free(w.loop);

@@ -294,7 +294,7 @@ run_tool_stop(struct run_tool_sup *s)
 	s->status = -1;
 	loop_timer_stop(s->deadline);
 	kill(-s->pid, SIGTERM);
-	loop_timer_after(s->grace, 2 * LOOP_SEC);
+	loop_timer_after(s->grace, 2 * NS_PER_SEC);
 	run_tool_check(s);
 }
 
@@ -380,7 +380,7 @@ run_tool_exec(struct run_ctx *c, char **argv, unsigned deadline_s, int *hung)
 	s.out = loop_fd_add(s.loop, s.fd, POLLIN, run_tool_out_cb, &s);
 	s.deadline = loop_timer_new(s.loop, run_tool_deadline_cb, &s);
 	s.grace = loop_timer_new(s.loop, run_tool_grace_cb, &s);
-	loop_timer_after(s.deadline, (uint64_t)deadline_s * LOOP_SEC);
+	loop_timer_after(s.deadline, (uint64_t)deadline_s * NS_PER_SEC);
 	if (run_interrupted()) {
 		snprintf(c->harness, sizeof(c->harness), "interrupted by signal %d", run_interrupted());
 		run_tool_stop(&s);
@@ -474,7 +474,7 @@ run_one_seed(const struct run_opts *o, const struct scenario *sc)
 	if (sc != NULL && sc->have_seed)
 		return sc->seed + (uint64_t)o->repeat_index;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16)) % 1000000000ull;
+	return ((uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16)) % NS_PER_SEC;
 }
 
 static int
@@ -486,8 +486,8 @@ run_one_prepare(struct run_ctx *c, struct run_tool *tool, const struct scenario 
 	char err[512];
 	uint64_t size = RUN_SIZE(sc);
 
-	*deadline_s = o->timeout_ns ? (unsigned)((o->timeout_ns + 999999999ull) / 1000000000ull) :
-	    sc != NULL && sc->have_deadline ? (unsigned)((sc->deadline_ns + 999999999ull) / 1000000000ull) :
+	*deadline_s = o->timeout_ns ? (unsigned)((o->timeout_ns + (NS_PER_SEC - 1)) / NS_PER_SEC) :
+	    sc != NULL && sc->have_deadline ? (unsigned)((sc->deadline_ns + (NS_PER_SEC - 1)) / NS_PER_SEC) :
 	    RUN_DEADLINE_DEFAULT_S;
 	chip = o->sim_chip != NULL ? o->sim_chip : sc != NULL && sc->flash.chip != NULL &&
 	    strcmp(sc->flash.chip, "any") != 0 ? sc->flash.chip : "esp32";

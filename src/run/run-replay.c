@@ -371,7 +371,7 @@ replay_frame_cb(const struct slip_event *ev, void *arg)
 	/* after what is already queued, in recorded order */
 	base = lv->nq > 0 && lv->q[lv->nq - 1].due > lv->now ? lv->q[lv->nq - 1].due : lv->now;
 	for (i = 0; i < ex->nchunks; i++)
-		replay_queue(lv, lv->timing ? lv->now + (double)ex->chunks[i].delay_ns / 1e9 : base,
+		replay_queue(lv, lv->timing ? lv->now + (double)ex->chunks[i].delay_ns / (double)NS_PER_SEC : base,
 		    ex->chunks[i].bytes, ex->chunks[i].len);
 	if (ex->faults[0] != '\0' && lv->rp->nfaults_played < 64)
 		lv->rp->nfaults_played++;
@@ -544,7 +544,7 @@ replay_sup_run(struct replay_sup *s, struct loop *l)
 		} else {
 			loop_fd_set(s->dev, POLLIN);
 			if (lv->nq > 0)
-				loop_timer_at(s->due, (uint64_t)(lv->q[0].due * 1e9) + 1);
+				loop_timer_at(s->due, (uint64_t)(lv->q[0].due * (double)NS_PER_SEC) + 1);
 			else
 				loop_timer_stop(s->due);
 		}
@@ -594,7 +594,7 @@ replay_serve(struct replay *rp, const struct replay_opts *o)
 	s.due = loop_timer_new(l, replay_due_cb, &s);
 	s.timeout = loop_timer_new(l, replay_timeout_cb, &s);
 	if (o->timeout_s > 0)
-		loop_timer_after(s.timeout, (uint64_t)(o->timeout_s * 1e9));
+		loop_timer_after(s.timeout, (uint64_t)(o->timeout_s * (double)NS_PER_SEC));
 	replay_sup_run(&s, l);
 out:
 	loop_free(l);

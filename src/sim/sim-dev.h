@@ -13,16 +13,15 @@
 #include "esp.h"
 #include "sim.h"
 #include "slip.h"
+#include "units.h"
 
-#define SIM_NS_PER_SEC		1000000000ULL
-#define SIM_NS_PER_MS		1000000ULL
 #define SIM_SECTOR		0x1000
 #define SIM_MAX_REGS		256	/* host-written registers remembered */
 #define SIM_IN_MAX		(256 * 1024)	/* input queued before backpressure */
 #define SIM_OUT_MAX		(4 * 1024 * 1024)	/* output kept for a slow or absent reader */
-#define SIM_EN_RC_NS		(2 * SIM_NS_PER_MS)	/* EN rise time: IO0 sampled then */
-#define SIM_APP_TICK_NS		(1000 * SIM_NS_PER_MS)	/* app heartbeat / invalid-header loop */
-#define SIM_WDT_GRACE_NS	(1000 * SIM_NS_PER_MS)	/* longest wait for a packet boundary */
+#define SIM_EN_RC_NS		(2 * NS_PER_MS)	/* EN rise time: IO0 sampled then */
+#define SIM_APP_TICK_NS		(1000 * NS_PER_MS)	/* app heartbeat / invalid-header loop */
+#define SIM_WDT_GRACE_NS	(1000 * NS_PER_MS)	/* longest wait for a packet boundary */
 #define SIM_ESP8266_BOOT_BAUD	74880	/* the ESP8266 ROM prints at 74880 (26 MHz crystal) */
 #define SIM_RTC_SLOW_HZ		136000	/* RTC slow clock (RC_SLOW): WDT config units */
 
@@ -144,8 +143,8 @@ enum sim_stub_kind {
 };
 
 /* Flash timing with --pace (datasheet typicals of a 3.3 V SPI NOR, e.g. GD25Q32/XM25QH32). */
-#define SIM_T_SECTOR_ERASE_NS	(45 * SIM_NS_PER_MS)	/* 4 KiB sector erase */
-#define SIM_T_BLOCK_ERASE_NS	(150 * SIM_NS_PER_MS)	/* 64 KiB block erase */
+#define SIM_T_SECTOR_ERASE_NS	(45 * NS_PER_MS)	/* 4 KiB sector erase */
+#define SIM_T_BLOCK_ERASE_NS	(150 * NS_PER_MS)	/* 64 KiB block erase */
 #define SIM_T_PAGE_PROG_NS	(400 * 1000ULL)		/* 256-byte page program */
 #define SIM_STUB2_BUF		(32 * 1024)		/* esp-flasher-stub's inflate window */
 

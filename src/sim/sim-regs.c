@@ -75,7 +75,7 @@ sim_wdt_arm(struct sim_device *dev, uint64_t timeout, const char *why)
 	dev->wdt_armed = 1;
 	dev->wdt_deadline = dev->now + timeout;
 	sim_log(dev, "RTC watchdog armed (%s): fires in %.3f s", why,
-	    (double)timeout / SIM_NS_PER_SEC);
+	    (double)timeout / NS_PER_SEC);
 }
 
 /* Run the user command esptool set up in the SPI controller. */
@@ -144,7 +144,7 @@ sim_reg_write(struct sim_device *dev, uint32_t addr, uint32_t value, uint32_t ma
 
 			if (cycles == 0)
 				cycles = SIM_RTC_SLOW_HZ;
-			t = (uint64_t)cycles * SIM_NS_PER_SEC / SIM_RTC_SLOW_HZ;
+			t = (uint64_t)cycles * NS_PER_SEC / SIM_RTC_SLOW_HZ;
 			sim_wdt_arm(dev, t, "by the host");
 		} else if (dev->wdt_armed) {
 			dev->wdt_armed = 0;

@@ -46,7 +46,7 @@ sim_buf_drop(struct sim_buf *b, size_t n)
 uint64_t
 sim_byte_ns(uint32_t baud)
 {
-	return 10 * SIM_NS_PER_SEC / (baud ? baud : 115200);
+	return 10 * NS_PER_SEC / (baud ? baud : 115200);
 }
 
 /* ---- logging and output ---- */

@@ -97,7 +97,7 @@ spin(struct loop *l, const int *flag)
 	int i;
 
 	for (i = 0; i < TURNS && !*flag; i++)
-		loop_run_once(l, 10 * LOOP_MS);
+		loop_run_once(l, 10 * NS_PER_MS);
 }
 
 /* ---- tty on a real pty pair ------------------------------------------------ */
@@ -132,7 +132,7 @@ START_TEST(test_tty_pty)
 	/* device to us */
 	ck_assert_int_eq(write(master, "hello", 5), 5);
 	while (r.len < 5 && have++ < TURNS)
-		loop_run_once(l, 10 * LOOP_MS);
+		loop_run_once(l, 10 * NS_PER_MS);
 	ck_assert(rx_has(&r, "hello", 5));
 	/* us to the device */
 	ck_assert_int_eq(endpoint_write(ep, (const uint8_t *)"world", 5), 5);
@@ -203,18 +203,18 @@ START_TEST(test_tcp)
 	for (i = 0; i < TURNS && cfd == -1; i++) {
 		cfd = tcp_accept(lfd);
 		if (cfd == -1)
-			loop_run_once(l, LOOP_MS);
+			loop_run_once(l, NS_PER_MS);
 	}
 	ck_assert_int_ne(cfd, -1);
 	ck_assert_int_eq(write(cfd, "\xff\x01" "ab", 4), 4);
 	while (r.len < 4 && i++ < TURNS)
-		loop_run_once(l, 10 * LOOP_MS);
+		loop_run_once(l, 10 * NS_PER_MS);
 	ck_assert(rx_has(&r, "\xff\x01" "ab", 4));	/* raw: nothing is unescaped */
 	ck_assert_int_eq(endpoint_write(ep, (const uint8_t *)"\xffxy", 3), 3);
 	for (i = 0; i < TURNS && n <= 0; i++) {
 		n = read(cfd, got, sizeof(got));
 		if (n <= 0)
-			loop_run_once(l, LOOP_MS);
+			loop_run_once(l, NS_PER_MS);
 	}
 	ck_assert_int_eq(n, 3);
 	ck_assert(memcmp(got, "\xffxy", 3) == 0);
@@ -307,14 +307,14 @@ START_TEST(test_rfc2217_client_server)
 	ck_assert_int_eq(endpoint_set_lines(ep, 1, 0, 1, err, sizeof(err)), 0);
 	ck_assert_int_eq(endpoint_set_baud(ep, 921600, err, sizeof(err)), 0);
 	for (i = 0; i < TURNS && !(s.rx.len >= 3 && s.baud == 921600); i++)
-		loop_run_once(l, 10 * LOOP_MS);
+		loop_run_once(l, 10 * NS_PER_MS);
 	ck_assert_uint_eq(s.rx.len, 3);
 	ck_assert(memcmp(s.rx.buf, "a\xff" "b", 3) == 0);
 	ck_assert_str_eq(s.ctl, "8 12");
 	ck_assert_uint_eq(s.baud, 921600);
 	ck_assert_int_eq(rfc2217_server_write(srv, (const uint8_t *)"\xff\xff" "z", 3), 3);
 	while (r.len < 3 && i++ < TURNS)
-		loop_run_once(l, 10 * LOOP_MS);
+		loop_run_once(l, 10 * NS_PER_MS);
 	ck_assert_uint_eq(r.len, 3);
 	ck_assert(memcmp(r.buf, "\xff\xff" "z", 3) == 0);
 
@@ -378,7 +378,7 @@ START_TEST(test_rfc2217_server_pause)
 		int turns = 0;
 
 		while (total < sent && turns++ < 100 * TURNS) {
-			loop_run_once(l, 10 * LOOP_MS);
+			loop_run_once(l, 10 * NS_PER_MS);
 			total += s.rx.len;
 			s.rx.len = 0;
 		}
@@ -418,12 +418,12 @@ START_TEST(test_sim_sync)
 	ck_assert_int_eq(endpoint_open(ep, err, sizeof(err)), 0);
 	/* the boot log comes first */
 	for (i = 0; i < TURNS && !rx_has(&r, "waiting for download", 20); i++)
-		loop_run_once(l, 10 * LOOP_MS);
+		loop_run_once(l, 10 * NS_PER_MS);
 	ck_assert(rx_has(&r, "waiting for download", 20));
 	ck_assert_int_eq(endpoint_write(ep, sync_frame, sizeof(sync_frame)),
 	    (ssize_t)sizeof(sync_frame));
 	for (; i < 2 * TURNS && !rx_has(&r, sync_reply, sizeof(sync_reply)); i++)
-		loop_run_once(l, 10 * LOOP_MS);
+		loop_run_once(l, 10 * NS_PER_MS);
 	ck_assert(rx_has(&r, sync_reply, sizeof(sync_reply)));
 	/* paused: nothing is delivered; resumed: it comes */
 	endpoint_pause_read(ep);
@@ -431,18 +431,18 @@ START_TEST(test_sim_sync)
 	ck_assert_int_eq(endpoint_write(ep, sync_frame, sizeof(sync_frame)),
 	    (ssize_t)sizeof(sync_frame));
 	for (i = 0; i < 20; i++)
-		loop_run_once(l, 10 * LOOP_MS);
+		loop_run_once(l, 10 * NS_PER_MS);
 	ck_assert_uint_eq(r.len, 0);
 	endpoint_resume_read(ep);
 	for (i = 0; i < TURNS && !rx_has(&r, sync_reply, sizeof(sync_reply)); i++)
-		loop_run_once(l, 10 * LOOP_MS);
+		loop_run_once(l, 10 * NS_PER_MS);
 	ck_assert(rx_has(&r, sync_reply, sizeof(sync_reply)));
 	/* DTR/RTS reach its circuit: RTS alone holds EN low (reset) */
 	ck_assert_int_eq(endpoint_set_lines(ep, 0, 1, 1, err, sizeof(err)), 0);
 	ck_assert_int_eq(endpoint_get_lines(ep, &dtr, &rts), 0);
 	ck_assert_int_eq(dtr, 0);
 	ck_assert_int_eq(rts, 1);
-	loop_run_once(l, 10 * LOOP_MS);
+	loop_run_once(l, 10 * NS_PER_MS);
 	ck_assert_int_eq(sim_device_state(endpoint_sim_device(ep)), SIM_STATE_RESET);
 	endpoint_free(ep);
 	loop_free(l);
@@ -467,9 +467,9 @@ START_TEST(test_sim_vanish)
 	/* the USB-Serial/JTAG reset into download mode (leaves the RTC watchdog running) */
 	endpoint_set_lines(ep, 0, 0, 1, err, sizeof(err));
 	endpoint_set_lines(ep, 1, 0, 1, err, sizeof(err));
-	loop_run_once(l, 10 * LOOP_MS);
+	loop_run_once(l, 10 * NS_PER_MS);
 	endpoint_set_lines(ep, 0, 1, 1, err, sizeof(err));
-	loop_run_once(l, 10 * LOOP_MS);
+	loop_run_once(l, 10 * NS_PER_MS);
 	endpoint_set_lines(ep, 0, 0, 1, err, sizeof(err));
 	spin(l, &r.gone);
 	ck_assert_msg(r.gone == 1, "no vanish (state %s)",
@@ -477,7 +477,7 @@ START_TEST(test_sim_vanish)
 	ck_assert_str_eq(r.why, "USB device gone");
 	ck_assert_int_eq(endpoint_write(ep, sync_frame, sizeof(sync_frame)), ENDPOINT_GONE);
 	for (i = 0; i < TURNS && !back; i++) {
-		loop_run_once(l, 10 * LOOP_MS);
+		loop_run_once(l, 10 * NS_PER_MS);
 		back = endpoint_open(ep, err, sizeof(err)) == 0;
 	}
 	ck_assert_msg(back, "%s", err);
@@ -547,7 +547,7 @@ START_TEST(test_one_loop)
 	ck_assert_int_eq(endpoint_write(client, sync_frame, sizeof(sync_frame)),
 	    (ssize_t)sizeof(sync_frame));
 	for (i = 0; i < 2 * TURNS && !rx_has(&tool, sync_reply, sizeof(sync_reply)); i++)
-		loop_run_once(l, 10 * LOOP_MS);
+		loop_run_once(l, 10 * NS_PER_MS);
 	ck_assert(rx_has(&tool, sync_reply, sizeof(sync_reply)));
 	endpoint_free(client);
 	rfc2217_server_free(b.srv);

@@ -43,12 +43,12 @@ START_TEST(test_timer_order)
 	struct loop_timer *b = loop_timer_new(l, timer_b, &t);
 	struct loop_timer *c = loop_timer_new(l, timer_c, &t);
 
-	loop_timer_after(c, 3 * LOOP_MS);
-	loop_timer_after(a, 1 * LOOP_MS);
-	loop_timer_after(b, 2 * LOOP_MS);
+	loop_timer_after(c, 3 * NS_PER_MS);
+	loop_timer_after(a, 1 * NS_PER_MS);
+	loop_timer_after(b, 2 * NS_PER_MS);
 	ck_assert_uint_ne(loop_timer_deadline(a), LOOP_NEVER);
 	while (t.n < 3)
-		ck_assert_int_ge(loop_run_once(l, LOOP_SEC), 0);
+		ck_assert_int_ge(loop_run_once(l, NS_PER_SEC), 0);
 	ck_assert_str_eq(t.s, "abc");
 	/* One-shot: nothing is armed any more. */
 	ck_assert_uint_eq(loop_timer_deadline(a), LOOP_NEVER);
@@ -146,7 +146,7 @@ START_TEST(test_signal_and_idle)
 	struct loop_timer *never = loop_timer_new(l, timer_a, &t);
 
 	t.loop = l;
-	loop_timer_after(never, 60 * LOOP_SEC);	/* keeps loop_run busy */
+	loop_timer_after(never, 60 * NS_PER_SEC);	/* keeps loop_run busy */
 	ck_assert_int_eq(loop_signal(l, SIGUSR1, on_sig, &t), 0);
 	loop_set_idle(l, on_idle, &t);
 	ck_assert_int_eq(raise(SIGUSR1), 0);
@@ -155,7 +155,7 @@ START_TEST(test_signal_and_idle)
 	loop_timer_free(never);
 	loop_free(l);
 	ck_assert_uint_gt(loop_now(), 0);
-	ck_assert_uint_gt(loop_wallclock(), 1500000000ULL * LOOP_SEC);
+	ck_assert_uint_gt(loop_wallclock(), 1500000000ULL * NS_PER_SEC);
 }
 END_TEST
 

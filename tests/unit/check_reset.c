@@ -151,7 +151,7 @@ START_TEST(test_player)
 	ck_assert_str_eq(pl.lines, "01 ");
 	ck_assert(reset_player_busy(pl.rp));
 	for (i = 0; i < 1000 && !pl.done; i++)
-		loop_run_once(l, 10 * LOOP_MS);
+		loop_run_once(l, 10 * NS_PER_MS);
 	ck_assert_str_eq(pl.lines, "01 10 0x ");
 	ck_assert_int_eq(pl.done, 1);
 	ck_assert(!reset_player_busy(pl.rp));
@@ -163,7 +163,7 @@ START_TEST(test_player)
 	reset_player_start(pl.rp, RESET_CLASSIC);
 	reset_player_stop(pl.rp);
 	for (i = 0; i < 20; i++)
-		loop_run_once(l, 10 * LOOP_MS);
+		loop_run_once(l, 10 * NS_PER_MS);
 	ck_assert_str_eq(pl.lines, "01 ");
 	ck_assert_int_eq(pl.done, 0);
 
@@ -173,7 +173,7 @@ START_TEST(test_player)
 	pl.restart_at = 2;
 	reset_player_start(pl.rp, RESET_UNIX_TIGHT);
 	for (i = 0; i < 1000 && !pl.done; i++)
-		loop_run_once(l, 10 * LOOP_MS);
+		loop_run_once(l, 10 * NS_PER_MS);
 	ck_assert_str_eq(pl.lines, "00 11 x1 x0 ");
 	ck_assert_int_eq(pl.done, 1);
 	ck_assert_int_eq(reset_player_start(pl.rp, RESET_NONE), 0);
