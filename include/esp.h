@@ -70,6 +70,19 @@ enum esp_op {
 
 enum esp_dir { ESP_DIR_COMMAND = 0x00, ESP_DIR_RESPONSE = 0x01 };
 
+/*
+ * Which way bytes travel on the serial link: the one direction vocabulary
+ * of the proxy, the session tracker and the fault engine. (A capture
+ * record stores it as enum capture_dir, where 0 means "no direction".)
+ */
+enum link_dir {
+	LINK_H2D = 0,		/* host (the flashing tool) to device */
+	LINK_D2H = 1,		/* device to host */
+};
+
+/* The ROM loader's baud rate at reset, and every tool's default. */
+#define ESP_DEFAULT_BAUD	115200
+
 /* A parsed packet; pointers borrow from the buffer passed to esp_packet_parse. */
 struct esp_packet {
 	enum esp_dir dir;

@@ -26,7 +26,7 @@
 
 /* One unit at the fault seam. Everything is borrowed for the call. */
 struct fault_unit {
-	enum session_dir dir;		/* SESSION_FROM_HOST = to the device */
+	enum link_dir dir;		/* LINK_H2D = to the device */
 	int		 outside;	/* 1: bytes outside frames (raw only) */
 	const uint8_t	*raw;		/* wire bytes (frames: C0 ... C0, escapes intact) */
 	size_t		 raw_len;
@@ -57,7 +57,7 @@ struct fault_fired {
 
 /* Extra bytes to send: injections and synthesised replies. */
 struct fault_send {
-	enum session_dir dir;		/* SESSION_FROM_HOST = deliver to the device */
+	enum link_dir dir;		/* LINK_H2D = deliver to the device */
 	int		 after;		/* 0: before the unit; 1: after it */
 	int		 injected;	/* 1: nobody sent these (inject/reply) */
 	const uint8_t	*data;		/* engine-owned, valid until the next engine call */
@@ -88,10 +88,10 @@ struct fault_decision {
 
 	/* Link effects. */
 	int		 stall;		/* stop forwarding `stall_dir` (this unit included) */
-	enum session_dir stall_dir;
+	enum link_dir stall_dir;
 	uint64_t	 stall_ns;	/* 0 = until the end */
 	int		 throttle;	/* pace `throttle_dir` at throttle_baud (10 bits a byte) */
-	enum session_dir throttle_dir;
+	enum link_dir throttle_dir;
 	uint32_t	 throttle_baud;
 	uint64_t	 throttle_ns;	/* 0 = until the end */
 	int		 freeze;	/* freeze the host's writes (tcflow TCOOFF on the client pty) */

@@ -25,12 +25,6 @@
 #include "esp.h"
 #include "slip.h"
 
-/* Which way a frame or text travelled. */
-enum session_dir {
-	SESSION_FROM_HOST,	/* flashing tool to device */
-	SESSION_FROM_DEVICE,	/* device to flashing tool */
-};
-
 enum session_phase {
 	SESSION_PHASE_CONNECTING,	/* before any SYNC reply */
 	SESSION_PHASE_SYNCED,		/* the ROM loader answers */
@@ -118,7 +112,7 @@ struct session_state {
 struct session_event {
 	enum session_event_type type;
 	uint64_t	 ts;		/* timestamp of the input that caused it */
-	enum session_dir dir;
+	enum link_dir dir;
 	enum session_phase phase;	/* PHASE: the new phase (also set on every event) */
 	enum session_anomaly anomaly;	/* ANOMALY */
 	uint8_t		 op;		/* COMMAND, COMMAND_DONE, ANOMALY (0 when none) */
@@ -165,16 +159,16 @@ void session_set_timeout(struct session *s, uint64_t timeout_ns);
  * A decoded SLIP frame body. Parses it itself: packets, the stub's "OHAI",
  * READ_FLASH data blocks / acks; anything else is a GARBAGE anomaly.
  */
-void session_frame(struct session *s, enum session_dir dir, const uint8_t *body, size_t len,
+void session_frame(struct session *s, enum link_dir dir, const uint8_t *body, size_t len,
     uint64_t now);
 /* An already parsed packet (esp_packet_parse returned 0). */
-void session_packet(struct session *s, enum session_dir dir, const struct esp_packet *p,
+void session_packet(struct session *s, enum link_dir dir, const struct esp_packet *p,
     uint64_t now);
 /* Bytes outside frames (boot log, app output). Scans device text for boot-log lines. */
-void session_outside(struct session *s, enum session_dir dir, const uint8_t *buf, size_t len,
+void session_outside(struct session *s, enum link_dir dir, const uint8_t *buf, size_t len,
     uint64_t now);
 /* Convenience: forward any slip_event (FRAME, OUTSIDE, and errors as SLIP anomalies). */
-void session_slip_event(struct session *s, enum session_dir dir, const struct slip_event *ev,
+void session_slip_event(struct session *s, enum link_dir dir, const struct slip_event *ev,
     uint64_t now);
 /* A harness event; `arg` is the baud for SESSION_HARNESS_BAUD. */
 void session_harness(struct session *s, enum session_harness what, uint32_t arg, uint64_t now);

@@ -288,7 +288,7 @@ analyze_anomaly(struct analyzer *an, const struct session_event *ev)
 		an->w.missing_count++;
 		break;
 	case SESSION_AN_GARBAGE:
-		if (ev->dir == SESSION_FROM_DEVICE && !an->w.garbage.set &&
+		if (ev->dir == LINK_D2H && !an->w.garbage.set &&
 		    ev->phase != SESSION_PHASE_DONE) {
 			an_mark_set(an, &an->w.garbage, "%s", ev->text ? ev->text : "");
 		}
@@ -423,7 +423,7 @@ static void
 analyze_slip_cb(const struct slip_event *ev, void *arg)
 {
 	struct analyzer *an = arg;
-	enum session_dir sd = an->cur_dir == 0 ? SESSION_FROM_HOST : SESSION_FROM_DEVICE;
+	enum link_dir sd = an->cur_dir == 0 ? LINK_H2D : LINK_D2H;
 	struct esp_packet p;
 
 	switch (ev->type) {
@@ -486,7 +486,7 @@ analyzer_new(const struct analyze_opts *opts)
 
 	if (opts != NULL)
 		an->opts = *opts;
-	an->sess = session_new(115200, analyze_session_cb, an);
+	an->sess = session_new(ESP_DEFAULT_BAUD, analyze_session_cb, an);
 	session_set_timeout(an->sess, 0);
 	an->dec[0] = slip_decoder_new(0, analyze_slip_cb, an);
 	an->dec[1] = slip_decoder_new(0, analyze_slip_cb, an);
@@ -793,7 +793,7 @@ an_new_run(struct analyzer *an)
 	an_trace_reset(an);
 	an->prev_error[0] = '\0';
 	session_free(an->sess);
-	an->sess = session_new(115200, analyze_session_cb, an);
+	an->sess = session_new(ESP_DEFAULT_BAUD, analyze_session_cb, an);
 	session_set_timeout(an->sess, 0);
 	for (i = 0; i < 2; i++) {
 		slip_decoder_free(an->dec[i]);

@@ -167,7 +167,7 @@ cmd_proxy_exec(int argc, char **argv)
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&fcfg, 0, sizeof(fcfg));
-	cfg.baud = 115200;
+	cfg.baud = ESP_DEFAULT_BAUD;
 	cfg.reset = PROXY_RESET_NONE;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", cmd_proxy_opts, NULL)) != -1) {

@@ -20,7 +20,7 @@
 
 
 const uint8_t *
-fault_send_add(struct fault_engine *e, struct fault_decision *d, enum session_dir dir, int after,
+fault_send_add(struct fault_engine *e, struct fault_decision *d, enum link_dir dir, int after,
     const uint8_t *data, size_t len, const struct scenario_rule *r)
 {
 	struct fault_send *s;
@@ -53,20 +53,20 @@ fault_changed(struct fault_fired *f, const char *fmt, ...)
 	va_end(ap);
 }
 
-enum session_dir
-fault_sdir(enum scenario_dir d, enum session_dir dflt)
+enum link_dir
+fault_sdir(enum scenario_dir d, enum link_dir dflt)
 {
 	if (d == SCENARIO_DIR_TO_DEVICE)
-		return SESSION_FROM_HOST;
+		return LINK_H2D;
 	if (d == SCENARIO_DIR_TO_HOST)
-		return SESSION_FROM_DEVICE;
+		return LINK_D2H;
 	return dflt;
 }
 
 const char *
-fault_dirname(enum session_dir d)
+fault_dirname(enum link_dir d)
 {
-	return d == SESSION_FROM_HOST ? "to-device" : "to-host";
+	return d == LINK_H2D ? "to-device" : "to-host";
 }
 
 const char *
@@ -79,7 +79,7 @@ fault_opname(uint8_t op)
 
 /* Link-level actions shared by units and events. */
 int
-fault_apply_link(const struct scenario_rule *r, enum session_dir udir, struct fault_decision *d,
+fault_apply_link(const struct scenario_rule *r, enum link_dir udir, struct fault_decision *d,
     struct fault_fired *f)
 {
 	switch (r->action) {
@@ -264,7 +264,7 @@ fault_apply_reply(struct fault_engine *e, const struct scenario_rule *r,
 
 		n = esp_response_build(in->op, 0, data, (size_t)sl, body);
 		n = slip_encode(body, n, enc);
-		fault_send_add(e, d, SESSION_FROM_DEVICE, 0, enc, n, r);
+		fault_send_add(e, d, LINK_D2H, 0, enc, n, r);
 		d->drop = 1;
 		fault_changed(f, "answered %s with status %u error 0x%02x (%s) instead of forwarding it",
 		    fault_opname(in->op), r->status, r->error,
@@ -292,7 +292,7 @@ fault_apply_unit(struct fault_engine *e, struct fault_rule_state *rs, const stru
     struct fault_fired *f)
 {
 	const struct scenario_rule *r = rs->r;
-	enum session_dir receiver = u->dir;
+	enum link_dir receiver = u->dir;
 
 	if (fault_apply_link(r, u->dir, d, f)) {
 		if (r->action == SCENARIO_ACT_FREEZE)
@@ -338,7 +338,7 @@ fault_apply_unit(struct fault_engine *e, struct fault_rule_state *rs, const stru
 		fault_changed(f, "kept %u of %zu bytes", r->keep, u->raw_len);
 		break;
 	case SCENARIO_ACT_INJECT: {
-		enum session_dir to = fault_sdir(r->to, receiver);
+		enum link_dir to = fault_sdir(r->to, receiver);
 
 		fault_send_add(e, d, to, r->position == SCENARIO_POS_AFTER, r->data, r->data_len, r);
 		if (r->position == SCENARIO_POS_INSTEAD)

@@ -21,7 +21,7 @@ struct fault_pos {
 	uint8_t		 op;
 	int		 have_seq;
 	uint32_t	 seq;
-	int		 dir;		/* enum session_dir, or -1 for events */
+	int		 dir;		/* enum link_dir, or -1 for events */
 	enum scenario_event ev;
 };
 
@@ -130,13 +130,13 @@ void fault_near_note(struct fault_rule_state *rs, enum fault_stage stage, const 
 
 /* fault-action.c */
 const uint8_t *fault_send_add(struct fault_engine *e, struct fault_decision *d,
-    enum session_dir dir, int after, const uint8_t *data, size_t len,
+    enum link_dir dir, int after, const uint8_t *data, size_t len,
     const struct scenario_rule *r);
 void fault_changed(struct fault_fired *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-enum session_dir fault_sdir(enum scenario_dir d, enum session_dir dflt);
-const char *fault_dirname(enum session_dir d);
+enum link_dir fault_sdir(enum scenario_dir d, enum link_dir dflt);
+const char *fault_dirname(enum link_dir d);
 const char *fault_opname(uint8_t op);
-int fault_apply_link(const struct scenario_rule *r, enum session_dir udir, struct fault_decision *d,
+int fault_apply_link(const struct scenario_rule *r, enum link_dir udir, struct fault_decision *d,
     struct fault_fired *f);
 void fault_apply_unit(struct fault_engine *e, struct fault_rule_state *rs, const struct fault_unit *u,
     const struct fault_info *in, struct fault_decision *d, struct fault_work *w,

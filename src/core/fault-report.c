@@ -345,7 +345,7 @@ fault_pos_text(struct fault_str *s, const struct fault_pos *p)
 		fault_str_addf(s, "unit");
 	if (p->have_seq)
 		fault_str_addf(s, " seq %u", p->seq);
-	fault_str_addf(s, " %s (match %llu)", p->dir == SESSION_FROM_HOST ? "to-device" : "to-host",
+	fault_str_addf(s, " %s (match %llu)", p->dir == LINK_H2D ? "to-device" : "to-host",
 	    (unsigned long long)p->match_no);
 }
 

@@ -150,7 +150,7 @@ fault_classify(struct fault_engine *e, const struct fault_unit *u, struct fault_
 	in->progress = -1;
 	in->next_progress = -1;
 	in->prev_next_progress = -1;
-	in->bytes = e->bytes[u->dir == SESSION_FROM_HOST ? 0 : 1];
+	in->bytes = e->bytes[u->dir == LINK_H2D ? 0 : 1];
 	in->status_len = u->state != NULL && u->state->status_len != 0 ? u->state->status_len : 0;
 	if (u->outside || u->body == NULL) {
 		in->kind = SCENARIO_KIND_TEXT;
@@ -166,8 +166,8 @@ fault_classify(struct fault_engine *e, const struct fault_unit *u, struct fault_
 	} else
 		rc = esp_packet_parse(u->body, u->body_len, &in->pkt);
 	if (rc != 0 ||
-	    (in->pkt.dir == ESP_DIR_COMMAND && u->dir != SESSION_FROM_HOST) ||
-	    (in->pkt.dir == ESP_DIR_RESPONSE && u->dir != SESSION_FROM_DEVICE)) {
+	    (in->pkt.dir == ESP_DIR_COMMAND && u->dir != LINK_H2D) ||
+	    (in->pkt.dir == ESP_DIR_RESPONSE && u->dir != LINK_D2H)) {
 		in->kind = SCENARIO_KIND_GARBAGE;
 		return;
 	}
@@ -225,7 +225,7 @@ fault_classify(struct fault_engine *e, const struct fault_unit *u, struct fault_
 static void
 fault_learn(struct fault_engine *e, const struct fault_unit *u, const struct fault_info *in)
 {
-	e->bytes[u->dir == SESSION_FROM_HOST ? 0 : 1] += u->raw_len;
+	e->bytes[u->dir == LINK_H2D ? 0 : 1] += u->raw_len;
 	if (in->is_packet)
 		e->ops_seen[in->kind == SCENARIO_KIND_COMMAND ? 0 : 1][in->op / 8] |=
 		    (uint8_t)(1u << (in->op % 8));
@@ -296,9 +296,9 @@ fault_match_unit(const struct fault_rule_state *rs, const struct fault_unit *u,
 {
 	const struct scenario_rule *r = rs->r;
 
-	if (r->dir == SCENARIO_DIR_TO_DEVICE && u->dir != SESSION_FROM_HOST)
+	if (r->dir == SCENARIO_DIR_TO_DEVICE && u->dir != LINK_H2D)
 		return FS_DIR;
-	if (r->dir == SCENARIO_DIR_TO_HOST && u->dir != SESSION_FROM_DEVICE)
+	if (r->dir == SCENARIO_DIR_TO_HOST && u->dir != LINK_D2H)
 		return FS_DIR;
 	switch (r->kind) {
 	case SCENARIO_KIND_ANY:
@@ -537,13 +537,13 @@ fault_engine_on_event(struct fault_engine *e, enum scenario_event ev,
 			continue;
 		f = fault_record(rs, NULL, -1, ev, now, d);
 		if (r->action == SCENARIO_ACT_INJECT) {
-			enum session_dir to = fault_sdir(r->to, SESSION_FROM_DEVICE);
+			enum link_dir to = fault_sdir(r->to, LINK_D2H);
 
 			fault_send_add(e, d, to, 0, r->data, r->data_len, r);
 			fault_changed(f, "injected %zu bytes %s on %s", r->data_len, fault_dirname(to),
 			    scenario_event_name(ev));
 		} else
-			fault_apply_link(r, SESSION_FROM_DEVICE, d, f);
+			fault_apply_link(r, LINK_D2H, d, f);
 	}
 	return d->nfired;
 }

@@ -14,27 +14,27 @@
 /* ---- inputs ---------------------------------------------------------- */
 
 void
-session_packet(struct session *s, enum session_dir dir, const struct esp_packet *p,
+session_packet(struct session *s, enum link_dir dir, const struct esp_packet *p,
     uint64_t now)
 {
-	if (p->dir == ESP_DIR_COMMAND && dir == SESSION_FROM_HOST)
+	if (p->dir == ESP_DIR_COMMAND && dir == LINK_H2D)
 		session_command(s, p, now);
-	else if (p->dir == ESP_DIR_RESPONSE && dir == SESSION_FROM_DEVICE)
+	else if (p->dir == ESP_DIR_RESPONSE && dir == LINK_D2H)
 		session_response(s, p, now);
 	else
 		session_anomaly(s, dir, now, SESSION_AN_GARBAGE, p->op, 0,
 		    "%s packet %s from the %s (echo?)",
 		    p->dir == ESP_DIR_COMMAND ? "command" : "response", session_opname(p->op),
-		    dir == SESSION_FROM_HOST ? "host" : "device");
+		    dir == LINK_H2D ? "host" : "device");
 }
 
 static int
-session_read_flash_frame(struct session *s, enum session_dir dir, const uint8_t *body,
+session_read_flash_frame(struct session *s, enum link_dir dir, const uint8_t *body,
     size_t len, uint64_t now)
 {
 	struct session_state *st = &s->st;
 
-	if (dir == SESSION_FROM_HOST) {
+	if (dir == LINK_H2D) {
 		if (len != 4) {
 			/* a new command: the host gave up on the read */
 			st->reading = 0;
@@ -61,7 +61,7 @@ session_read_flash_frame(struct session *s, enum session_dir dir, const uint8_t 
 }
 
 void
-session_frame(struct session *s, enum session_dir dir, const uint8_t *body, size_t len,
+session_frame(struct session *s, enum link_dir dir, const uint8_t *body, size_t len,
     uint64_t now)
 {
 	struct esp_packet p;
@@ -70,7 +70,7 @@ session_frame(struct session *s, enum session_dir dir, const uint8_t *body, size
 
 	if (s->st.reading && session_read_flash_frame(s, dir, body, len, now))
 		return;
-	if (dir == SESSION_FROM_DEVICE && len == 4 && memcmp(body, "OHAI", 4) == 0) {
+	if (dir == LINK_D2H && len == 4 && memcmp(body, "OHAI", 4) == 0) {
 		s->st.stub = 1;
 		s->st.status_len = 2;
 		s->mem_active = 0;
@@ -95,7 +95,7 @@ session_frame(struct session *s, enum session_dir dir, const uint8_t *body, size
 	} else if (rc != 0) {
 		session_anomaly(s, dir, now, SESSION_AN_GARBAGE, 0, 0,
 		    "%zu-byte frame from the %s is not a packet: %s", len,
-		    dir == SESSION_FROM_HOST ? "host" : "device", esp_parse_error(rc));
+		    dir == LINK_H2D ? "host" : "device", esp_parse_error(rc));
 		return;
 	}
 	session_packet(s, dir, &p, now);
@@ -123,22 +123,22 @@ session_line(struct session *s, uint64_t now)
 
 			session_chip_reset(s);
 			session_set_phase(s, flashed ? SESSION_PHASE_DONE :
-			    SESSION_PHASE_CONNECTING, SESSION_FROM_DEVICE, now,
+			    SESSION_PHASE_CONNECTING, LINK_D2H, now,
 			    "boot log: the chip reset");
 		}
-		session_note(s, SESSION_FROM_DEVICE, now, "boot: %s%s", l, download ? "" :
+		session_note(s, LINK_D2H, now, "boot: %s%s", l, download ? "" :
 		    strstr(l, "boot:") != NULL ? " (not download mode: IO0 not held low?)" : "");
 	} else if (strstr(l, "waiting for download") != NULL)
-		session_note(s, SESSION_FROM_DEVICE, now, "boot: %s", l);
+		session_note(s, LINK_D2H, now, "boot: %s", l);
 }
 
 void
-session_outside(struct session *s, enum session_dir dir, const uint8_t *buf, size_t len,
+session_outside(struct session *s, enum link_dir dir, const uint8_t *buf, size_t len,
     uint64_t now)
 {
 	size_t i;
 
-	if (dir != SESSION_FROM_DEVICE)
+	if (dir != LINK_D2H)
 		return;
 	for (i = 0; i < len; i++) {
 		if (buf[i] == '\n' || buf[i] == '\r') {
@@ -158,10 +158,10 @@ session_outside(struct session *s, enum session_dir dir, const uint8_t *buf, siz
 }
 
 void
-session_slip_event(struct session *s, enum session_dir dir, const struct slip_event *ev,
+session_slip_event(struct session *s, enum link_dir dir, const struct slip_event *ev,
     uint64_t now)
 {
-	const char *who = dir == SESSION_FROM_HOST ? "host" : "device";
+	const char *who = dir == LINK_H2D ? "host" : "device";
 
 	switch (ev->type) {
 	case SLIP_EV_FRAME:
@@ -195,11 +195,11 @@ session_harness(struct session *s, enum session_harness what, uint32_t arg, uint
 	case SESSION_HARNESS_PORT_OPEN:
 	case SESSION_HARNESS_PORT_CLOSE:
 		if (s->st.pending > 0)
-			session_note(s, SESSION_FROM_HOST, now, "port %s with %u command(s) pending",
+			session_note(s, LINK_H2D, now, "port %s with %u command(s) pending",
 			    what == SESSION_HARNESS_PORT_OPEN ? "reopened" : "closed",
 			    s->st.pending);
 		else
-			session_note(s, SESSION_FROM_HOST, now, "port %s",
+			session_note(s, LINK_H2D, now, "port %s",
 			    what == SESSION_HARNESS_PORT_OPEN ? "opened" : "closed");
 		s->npend = 0;
 		s->st.pending = 0;
@@ -208,19 +208,19 @@ session_harness(struct session *s, enum session_harness what, uint32_t arg, uint
 	case SESSION_HARNESS_RESET:
 	case SESSION_HARNESS_BOOTLOADER:
 		if (s->st.region.active)
-			session_note(s, SESSION_FROM_HOST, now,
+			session_note(s, LINK_H2D, now,
 			    "reset while flashing (block %u of %u sent)", s->st.region.blocks_sent,
 			    s->st.region.num_blocks);
 		session_chip_reset(s);
 		if (what == SESSION_HARNESS_RESET && s->st.regions_done > 0)
-			session_set_phase(s, SESSION_PHASE_DONE, SESSION_FROM_HOST, now,
+			session_set_phase(s, SESSION_PHASE_DONE, LINK_H2D, now,
 			    "reset after flashing");
 		else
-			session_set_phase(s, SESSION_PHASE_CONNECTING, SESSION_FROM_HOST, now,
+			session_set_phase(s, SESSION_PHASE_CONNECTING, LINK_H2D, now,
 			    what == SESSION_HARNESS_RESET ? "chip reset" : "reset into the bootloader");
 		break;
 	case SESSION_HARNESS_BAUD:
-		session_set_baud(s, arg, SESSION_FROM_HOST, now, "line speed changed");
+		session_set_baud(s, arg, LINK_H2D, now, "line speed changed");
 		break;
 	}
 }

@@ -72,16 +72,16 @@ struct session {
 /* session.c: events and text */
 const char *session_opname(uint8_t op);
 void session_init_event(struct session *s, struct session_event *ev, enum session_event_type type,
-    enum session_dir dir, uint64_t now);
+    enum link_dir dir, uint64_t now);
 void session_emit(struct session *s, struct session_event *ev);
 void session_text(struct session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void session_note(struct session *s, enum session_dir dir, uint64_t now, const char *fmt, ...)
+void session_note(struct session *s, enum link_dir dir, uint64_t now, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void session_anomaly(struct session *s, enum session_dir dir, uint64_t now,
+void session_anomaly(struct session *s, enum link_dir dir, uint64_t now,
     enum session_anomaly kind, uint8_t op, uint32_t seq, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
-void session_set_phase(struct session *s, enum session_phase phase, enum session_dir dir,
+void session_set_phase(struct session *s, enum session_phase phase, enum link_dir dir,
     uint64_t now, const char *why);
 
 /* session.c: commands, responses, pending replies, chip state */
@@ -91,7 +91,7 @@ void session_count_pending(struct session *s);
 void session_report_missing(struct session *s, struct session_cmd *c, uint64_t now,
     enum session_anomaly kind, const char *why);
 void session_chip_reset(struct session *s);
-void session_set_baud(struct session *s, uint32_t baud, enum session_dir dir, uint64_t now,
+void session_set_baud(struct session *s, uint32_t baud, enum link_dir dir, uint64_t now,
     const char *why);
 
 /* session-region.c: FLASH_(DEFL_)BEGIN, the data blocks, their acks */

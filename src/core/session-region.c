@@ -19,7 +19,7 @@ session_region_begin(struct session *s, const struct esp_packet *p, uint64_t now
 	uint32_t erase_size, num_blocks, block_size, offset;
 
 	if (p->data_len < 16) {
-		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_BAD_LENGTH, p->op, 0,
+		session_anomaly(s, LINK_H2D, now, SESSION_AN_BAD_LENGTH, p->op, 0,
 		    "%s with %zu bytes of parameters", session_opname(p->op), p->data_len);
 		return;
 	}
@@ -29,7 +29,7 @@ session_region_begin(struct session *s, const struct esp_packet *p, uint64_t now
 	offset = le32(p->data + 12);
 	if (num_blocks == 0) {
 		/* esptool's flash_begin(0, 0) before FLASH_END: no region. */
-		session_note(s, SESSION_FROM_HOST, now, "%s(0, 0): leaving flash mode next",
+		session_note(s, LINK_H2D, now, "%s(0, 0): leaving flash mode next",
 		    session_opname(p->op));
 		return;
 	}
@@ -55,7 +55,7 @@ session_region_begin(struct session *s, const struct esp_packet *p, uint64_t now
 			r->inflate_ok = s->zs_init;
 		}
 	}
-	session_set_phase(s, SESSION_PHASE_FLASHING, SESSION_FROM_HOST, now,
+	session_set_phase(s, SESSION_PHASE_FLASHING, LINK_H2D, now,
 	    session_opname(p->op));
 	if (r->compressed)
 		session_text(s, "region at 0x%08x: %u compressed blocks of 0x%x, %u bytes uncompressed%s",
@@ -64,7 +64,7 @@ session_region_begin(struct session *s, const struct esp_packet *p, uint64_t now
 	else
 		session_text(s, "region at 0x%08x: %u blocks of 0x%x, erase size %u",
 		    offset, num_blocks, block_size, erase_size);
-	session_init_event(s, &ev, SESSION_EV_REGION_BEGIN, SESSION_FROM_HOST, now);
+	session_init_event(s, &ev, SESSION_EV_REGION_BEGIN, LINK_H2D, now);
 	ev.region = r;
 	session_emit(s, &ev);
 }
@@ -106,27 +106,27 @@ session_data_block(struct session *s, const struct esp_packet *p,
 	long n;
 
 	if (!r->active) {
-		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_SEQ_GAP, p->op, h->seq,
+		session_anomaly(s, LINK_H2D, now, SESSION_AN_SEQ_GAP, p->op, h->seq,
 		    "%s seq %u outside a flash region", session_opname(p->op), h->seq);
 		return;
 	}
 	if ((p->op == ESP_OP_FLASH_DEFL_DATA) != (r->compressed != 0))
-		session_note(s, SESSION_FROM_HOST, now, "%s inside a %s region",
+		session_note(s, LINK_H2D, now, "%s inside a %s region",
 		    session_opname(p->op), r->compressed ? "compressed" : "plain");
 	c->in_region = 1;
 	if (s->progress_valid && h->seq < s->next_seq) {
-		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_RETRANSMIT, p->op, h->seq,
+		session_anomaly(s, LINK_H2D, now, SESSION_AN_RETRANSMIT, p->op, h->seq,
 		    "%s seq %u sent again (retransmission)", session_opname(p->op), h->seq);
 		return;
 	}
 	if (h->seq > s->next_seq) {
-		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_SEQ_GAP, p->op, h->seq,
+		session_anomaly(s, LINK_H2D, now, SESSION_AN_SEQ_GAP, p->op, h->seq,
 		    "%s seq %u, expected %u", session_opname(p->op), h->seq, s->next_seq);
 		if (r->compressed)
 			r->inflate_ok = 0;
 	}
 	if (h->seq >= r->num_blocks)
-		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_SEQ_GAP, p->op, h->seq,
+		session_anomaly(s, LINK_H2D, now, SESSION_AN_SEQ_GAP, p->op, h->seq,
 		    "%s seq %u beyond the region's %u blocks", session_opname(p->op), h->seq,
 		    r->num_blocks);
 
@@ -137,7 +137,7 @@ session_data_block(struct session *s, const struct esp_packet *p,
 		r->address = (uint32_t)(r->offset + r->bytes_written);
 		if ((n = session_inflate(s, h->payload, h->payload_len)) < 0) {
 			r->inflate_ok = 0;
-			session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_INFLATE, p->op,
+			session_anomaly(s, LINK_H2D, now, SESSION_AN_INFLATE, p->op,
 			    h->seq, "%s seq %u does not inflate (%s); addresses are estimates now",
 			    session_opname(p->op), h->seq,
 			    s->zs.msg != NULL ? s->zs.msg : "zlib error");
@@ -166,7 +166,7 @@ session_data_block(struct session *s, const struct esp_packet *p,
 	s->next_seq = h->seq + 1;
 	s->progress_valid = 1;
 	session_format_progress(s->text, sizeof(s->text), r->address, r->percent);
-	session_init_event(s, &ev, SESSION_EV_PROGRESS, SESSION_FROM_HOST, now);
+	session_init_event(s, &ev, SESSION_EV_PROGRESS, LINK_H2D, now);
 	ev.op = p->op;
 	ev.seq = h->seq;
 	ev.percent = r->percent;
@@ -198,7 +198,7 @@ session_region_acked(struct session *s, const struct session_cmd *c, uint64_t no
 	else
 		session_text(s, "Wrote %llu bytes at 0x%08x",
 		    (unsigned long long)r->bytes_written, r->offset);
-	session_init_event(s, &ev, SESSION_EV_REGION_END, SESSION_FROM_DEVICE, now);
+	session_init_event(s, &ev, SESSION_EV_REGION_END, LINK_D2H, now);
 	ev.op = c->op;
 	ev.region = r;
 	session_emit(s, &ev);

@@ -66,7 +66,7 @@ session_opname(uint8_t op)
 
 void
 session_init_event(struct session *s, struct session_event *ev, enum session_event_type type,
-    enum session_dir dir, uint64_t now)
+    enum link_dir dir, uint64_t now)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->type = type;
@@ -99,7 +99,7 @@ session_text(struct session *s, const char *fmt, ...)
 
 
 void
-session_note(struct session *s, enum session_dir dir, uint64_t now, const char *fmt, ...)
+session_note(struct session *s, enum link_dir dir, uint64_t now, const char *fmt, ...)
 {
 	struct session_event ev;
 	va_list ap;
@@ -112,7 +112,7 @@ session_note(struct session *s, enum session_dir dir, uint64_t now, const char *
 }
 
 void
-session_anomaly(struct session *s, enum session_dir dir, uint64_t now, enum session_anomaly kind,
+session_anomaly(struct session *s, enum link_dir dir, uint64_t now, enum session_anomaly kind,
     uint8_t op, uint32_t seq, const char *fmt, ...)
 {
 	struct session_event ev;
@@ -129,7 +129,7 @@ session_anomaly(struct session *s, enum session_dir dir, uint64_t now, enum sess
 }
 
 void
-session_set_phase(struct session *s, enum session_phase phase, enum session_dir dir, uint64_t now,
+session_set_phase(struct session *s, enum session_phase phase, enum link_dir dir, uint64_t now,
     const char *why)
 {
 	struct session_event ev;
@@ -153,13 +153,13 @@ session_set_chip(struct session *s, const char *chip, uint64_t now, const char *
 	if (!s->st.stub)
 		s->st.status_len = strcmp(chip, "ESP8266") == 0 ? 2 : 4;
 	session_text(s, "chip %s (%s)", chip, how);
-	session_init_event(s, &ev, SESSION_EV_CHIP, SESSION_FROM_DEVICE, now);
+	session_init_event(s, &ev, SESSION_EV_CHIP, LINK_D2H, now);
 	ev.chip = chip;
 	session_emit(s, &ev);
 }
 
 void
-session_set_baud(struct session *s, uint32_t baud, enum session_dir dir, uint64_t now,
+session_set_baud(struct session *s, uint32_t baud, enum link_dir dir, uint64_t now,
     const char *how)
 {
 	struct session_event ev;
@@ -253,16 +253,16 @@ session_report_missing(struct session *s, struct session_cmd *c, uint64_t now,
 	if (c->op == ESP_OP_SYNC)
 		return;		/* unanswered SYNCs are how connecting works */
 	if (session_reply_optional(c->op)) {
-		session_note(s, SESSION_FROM_DEVICE, now, "no reply to %s (%s)",
+		session_note(s, LINK_D2H, now, "no reply to %s (%s)",
 		    session_opname(c->op), why);
 		return;
 	}
 	s->st.error = 1;
 	if (c->has_seq)
-		session_anomaly(s, SESSION_FROM_DEVICE, now, kind, c->op, c->seq,
+		session_anomaly(s, LINK_D2H, now, kind, c->op, c->seq,
 		    "no reply to %s seq %u (%s)", session_opname(c->op), c->seq, why);
 	else
-		session_anomaly(s, SESSION_FROM_DEVICE, now, kind, c->op, 0,
+		session_anomaly(s, LINK_D2H, now, kind, c->op, 0,
 		    "no reply to %s (%s)", session_opname(c->op), why);
 }
 
@@ -309,7 +309,7 @@ session_mem_end(struct session *s, uint32_t entry, uint64_t now)
 			text = i;
 	s->uploaded = s->mem_nseg == 0 ? SESSION_STUB_NONE :
 	    session_stub_kind(s->mem_seg_addr[text], s->mem_seg_len[text], entry);
-	session_note(s, SESSION_FROM_HOST, now, "MEM_END: jump to 0x%08x (%s, %u-byte text at 0x%08x)",
+	session_note(s, LINK_H2D, now, "MEM_END: jump to 0x%08x (%s, %u-byte text at 0x%08x)",
 	    entry, s->uploaded == SESSION_STUB_NONE ? "no upload seen" :
 	    session_stub_name(s->uploaded), s->mem_nseg ? s->mem_seg_len[text] : 0,
 	    s->mem_nseg ? s->mem_seg_addr[text] : 0);
@@ -357,15 +357,15 @@ session_command(struct session *s, const struct esp_packet *p, uint64_t now)
 		c->seq = h.seq;
 		sum = esp_checksum(h.payload, h.payload_len);
 		if (p->value != sum)
-			session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_BAD_CHECKSUM, p->op,
+			session_anomaly(s, LINK_H2D, now, SESSION_AN_BAD_CHECKSUM, p->op,
 			    h.seq, "%s seq %u checksum 0x%02x, payload sums to 0x%02x",
 			    session_opname(p->op), h.seq, p->value, sum);
 		if (h.size != h.payload_len)
-			session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_BAD_LENGTH, p->op,
+			session_anomaly(s, LINK_H2D, now, SESSION_AN_BAD_LENGTH, p->op,
 			    h.seq, "%s seq %u announces %u bytes, carries %zu",
 			    session_opname(p->op), h.seq, h.size, h.payload_len);
 	} else if (esp_op_has_data_header(p->op))
-		session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_BAD_LENGTH, p->op, 0,
+		session_anomaly(s, LINK_H2D, now, SESSION_AN_BAD_LENGTH, p->op, 0,
 		    "%s without its 16-byte data header", session_opname(p->op));
 
 	if (c->has_seq)
@@ -373,7 +373,7 @@ session_command(struct session *s, const struct esp_packet *p, uint64_t now)
 		    p->data_len);
 	else
 		session_text(s, "-> %s (%zu bytes)", session_opname(p->op), p->data_len);
-	session_init_event(s, &ev, SESSION_EV_COMMAND, SESSION_FROM_HOST, now);
+	session_init_event(s, &ev, SESSION_EV_COMMAND, LINK_H2D, now);
 	ev.op = p->op;
 	ev.seq = c->seq;
 	session_emit(s, &ev);
@@ -395,7 +395,7 @@ session_command(struct session *s, const struct esp_packet *p, uint64_t now)
 		s->mem_active = 1;
 		s->mem_next_seq = 0;
 		if (p->data_len >= 16) {
-			session_note(s, SESSION_FROM_HOST, now,
+			session_note(s, LINK_H2D, now,
 			    "RAM upload: %u bytes in %u blocks at 0x%08x", le32(p->data),
 			    le32(p->data + 4), le32(p->data + 12));
 			if (s->mem_nseg < SESSION_MEM_SEGS) {
@@ -408,7 +408,7 @@ session_command(struct session *s, const struct esp_packet *p, uint64_t now)
 		if (!c->has_seq)
 			break;
 		if (s->mem_active && c->seq < s->mem_next_seq)
-			session_anomaly(s, SESSION_FROM_HOST, now, SESSION_AN_RETRANSMIT, p->op,
+			session_anomaly(s, LINK_H2D, now, SESSION_AN_RETRANSMIT, p->op,
 			    c->seq, "MEM_DATA seq %u sent again (retransmission)", c->seq);
 		else
 			s->mem_next_seq = c->seq + 1;
@@ -418,7 +418,7 @@ session_command(struct session *s, const struct esp_packet *p, uint64_t now)
 		if (p->data_len >= 8 && le32(p->data) == 0 && !s->st.stub)
 			session_mem_end(s, le32(p->data + 4), now);
 		else if (p->data_len >= 8)
-			session_note(s, SESSION_FROM_HOST, now, "MEM_END: %s 0x%08x",
+			session_note(s, LINK_H2D, now, "MEM_END: %s 0x%08x",
 			    le32(p->data) ? "no entry" : "jump to", le32(p->data + 4));
 		s->mem_nseg = 0;
 		break;
@@ -433,7 +433,7 @@ session_command(struct session *s, const struct esp_packet *p, uint64_t now)
 	case ESP_OP_SPI_FLASH_MD5:
 		if (p->data_len >= 8)
 			c->timeout = session_timeout_for(s, 8, le32(p->data + 4));
-		session_set_phase(s, SESSION_PHASE_VERIFYING, SESSION_FROM_HOST, now,
+		session_set_phase(s, SESSION_PHASE_VERIFYING, LINK_H2D, now,
 		    "SPI_FLASH_MD5");
 		break;
 	case ESP_OP_READ_FLASH:
@@ -442,7 +442,7 @@ session_command(struct session *s, const struct esp_packet *p, uint64_t now)
 			c->arg0 = le32(p->data);
 			c->arg1 = le32(p->data + 4);
 		}
-		session_set_phase(s, SESSION_PHASE_VERIFYING, SESSION_FROM_HOST, now,
+		session_set_phase(s, SESSION_PHASE_VERIFYING, LINK_H2D, now,
 		    session_opname(p->op));
 		break;
 	case ESP_OP_ERASE_FLASH:
@@ -455,9 +455,9 @@ session_command(struct session *s, const struct esp_packet *p, uint64_t now)
 	case ESP_OP_FLASH_END:
 	case ESP_OP_FLASH_DEFL_END:
 		if (p->data_len >= 4)
-			session_note(s, SESSION_FROM_HOST, now, "%s: %s", session_opname(p->op),
+			session_note(s, LINK_H2D, now, "%s: %s", session_opname(p->op),
 			    le32(p->data) ? "stay in the loader" : "reboot");
-		session_set_phase(s, SESSION_PHASE_DONE, SESSION_FROM_HOST, now,
+		session_set_phase(s, SESSION_PHASE_DONE, LINK_H2D, now,
 		    session_opname(p->op));
 		break;
 	default:
@@ -485,7 +485,7 @@ session_status_len(struct session *s, const struct esp_packet *p, uint64_t now)
 		return s->st.status_len;
 	if (!session_reply_has_data(p->op) && (p->data_len == 2 || p->data_len == 4)) {
 		s->st.status_len = (int)p->data_len;
-		session_note(s, SESSION_FROM_DEVICE, now, "status is %zu bytes (%s)",
+		session_note(s, LINK_D2H, now, "status is %zu bytes (%s)",
 		    p->data_len, p->data_len == 4 ? "ROM of an ESP32-class chip" :
 		    "ESP8266 ROM or stub");
 		return s->st.status_len;
@@ -505,12 +505,12 @@ session_unsupported_answer(struct session *s, const struct esp_packet *p, uint64
 	found = (int)s->npend - 1;
 	s->unsup_op = p->op;
 	s->unsup_left = p->op == ESP_OP_SYNC ? 7 : 0;
-	session_note(s, SESSION_FROM_DEVICE, now, "%s: unsupported by the ROM "
+	session_note(s, LINK_D2H, now, "%s: unsupported by the ROM "
 	    "(it resent the %s reply's header with 01 05)",
 	    session_opname(s->pend[found].op), session_opname(p->op));
 	c = s->pend[found];
 	session_drop_pending(s, (unsigned)found + 1);
-	session_init_event(s, &ev, SESSION_EV_COMMAND_DONE, SESSION_FROM_DEVICE, now);
+	session_init_event(s, &ev, SESSION_EV_COMMAND_DONE, LINK_D2H, now);
 	ev.op = c.op;
 	ev.status = 1;
 	ev.error = ESP_ROM_INVALID_MESSAGE;
@@ -520,7 +520,7 @@ session_unsupported_answer(struct session *s, const struct esp_packet *p, uint64
 	session_emit(s, &ev);
 	if (c.op != ESP_OP_GET_SECURITY_INFO && c.op != ESP_OP_SYNC) {
 		s->st.error = 1;
-		session_anomaly(s, SESSION_FROM_DEVICE, now, SESSION_AN_ERROR_STATUS, c.op,
+		session_anomaly(s, LINK_D2H, now, SESSION_AN_ERROR_STATUS, c.op,
 		    c.seq, "%s failed: unsupported by the ROM (01 05)",
 		    session_opname(c.op));
 	}
@@ -558,7 +558,7 @@ session_response(struct session *s, const struct esp_packet *p, uint64_t now)
 			(void)session_status_len(s, p, now);
 			return;
 		}
-		session_anomaly(s, SESSION_FROM_DEVICE, now, SESSION_AN_ORPHAN_RESPONSE, p->op, 0,
+		session_anomaly(s, LINK_D2H, now, SESSION_AN_ORPHAN_RESPONSE, p->op, 0,
 		    "response to %s without a pending command", session_opname(p->op));
 		return;
 	}
@@ -571,7 +571,7 @@ session_response(struct session *s, const struct esp_packet *p, uint64_t now)
 	slen = session_status_len(s, p, now);
 	if (esp_response_status(p, slen, &status, &error) != 0) {
 		s->st.error = 1;
-		session_anomaly(s, SESSION_FROM_DEVICE, now, SESSION_AN_GARBAGE, p->op, 0,
+		session_anomaly(s, LINK_D2H, now, SESSION_AN_GARBAGE, p->op, 0,
 		    "response to %s too short for a %d-byte status", session_opname(p->op),
 		    slen);
 		return;
@@ -585,7 +585,7 @@ session_response(struct session *s, const struct esp_packet *p, uint64_t now)
 	    session_opname(p->op), seqtxt, p->value, status,
 	    status != 0 ? " error " : "", status != 0 ? (ename != NULL ? ename : "?") : "",
 	    (unsigned long long)((now - c.ts) / 1000), c.reported ? " (late)" : "");
-	session_init_event(s, &ev, SESSION_EV_COMMAND_DONE, SESSION_FROM_DEVICE, now);
+	session_init_event(s, &ev, SESSION_EV_COMMAND_DONE, LINK_D2H, now);
 	ev.op = p->op;
 	ev.status = status;
 	ev.error = error;
@@ -597,14 +597,14 @@ session_response(struct session *s, const struct esp_packet *p, uint64_t now)
 	if (status != 0) {
 		if (p->op == ESP_OP_GET_SECURITY_INFO && error == ESP_ROM_INVALID_MESSAGE) {
 			/* esptool probes; older ROMs do not know the command. */
-			session_note(s, SESSION_FROM_DEVICE, now,
+			session_note(s, LINK_D2H, now,
 			    "GET_SECURITY_INFO unsupported (older chip)");
 			return;
 		}
 		s->st.error = 1;
 		session_text(s, "%s%s failed: status %u error 0x%02x %s", session_opname(p->op),
 		    seqtxt, status, error, ename != NULL ? ename : "(unknown)");
-		session_init_event(s, &ev, SESSION_EV_ANOMALY, SESSION_FROM_DEVICE, now);
+		session_init_event(s, &ev, SESSION_EV_ANOMALY, LINK_D2H, now);
 		ev.anomaly = SESSION_AN_ERROR_STATUS;
 		ev.op = p->op;
 		ev.seq = c.seq;
@@ -624,10 +624,10 @@ session_response(struct session *s, const struct esp_packet *p, uint64_t now)
 			if (p->value == 0) {
 				s->st.stub = 1;
 				s->st.status_len = 2;
-				session_set_phase(s, SESSION_PHASE_STUB_RUNNING, SESSION_FROM_DEVICE,
+				session_set_phase(s, SESSION_PHASE_STUB_RUNNING, LINK_D2H,
 				    now, "a stub answers SYNC");
 			} else
-				session_set_phase(s, SESSION_PHASE_SYNCED, SESSION_FROM_DEVICE, now,
+				session_set_phase(s, SESSION_PHASE_SYNCED, LINK_D2H, now,
 				    "SYNC answered");
 		}
 		break;
@@ -637,7 +637,7 @@ session_response(struct session *s, const struct esp_packet *p, uint64_t now)
 			if (chip != NULL)
 				session_set_chip(s, chip, now, "magic register");
 			else if (s->st.chip == NULL)
-				session_note(s, SESSION_FROM_DEVICE, now,
+				session_note(s, LINK_D2H, now,
 				    "unknown chip magic 0x%08x", p->value);
 		}
 		break;
@@ -647,13 +647,13 @@ session_response(struct session *s, const struct esp_packet *p, uint64_t now)
 			if (chip != NULL)
 				session_set_chip(s, chip, now, "security info chip id");
 			else
-				session_note(s, SESSION_FROM_DEVICE, now, "unknown chip id %u",
+				session_note(s, LINK_D2H, now, "unknown chip id %u",
 				    le32(p->data + 12));
 		} else if (dlen == 12 + (size_t)slen)
 			session_set_chip(s, "ESP32-S2", now, "12-byte security info");
 		break;
 	case ESP_OP_CHANGE_BAUDRATE:
-		session_set_baud(s, c.arg0, SESSION_FROM_DEVICE, now, "CHANGE_BAUDRATE acked");
+		session_set_baud(s, c.arg0, LINK_D2H, now, "CHANGE_BAUDRATE acked");
 		break;
 	case ESP_OP_FLASH_DATA:
 	case ESP_OP_FLASH_DEFL_DATA:
@@ -669,7 +669,7 @@ session_response(struct session *s, const struct esp_packet *p, uint64_t now)
 			s->st.read_bytes = 0;
 			s->st.read_blocks = 0;
 			s->st.read_acks = 0;
-			session_note(s, SESSION_FROM_DEVICE, now, "READ_FLASH 0x%08x, %u bytes",
+			session_note(s, LINK_D2H, now, "READ_FLASH 0x%08x, %u bytes",
 			    c.arg0, c.arg1);
 		}
 		break;

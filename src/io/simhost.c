@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "esp.h"
 #include "loop.h"
 #include "simhost.h"
 #include "units.h"
@@ -62,7 +63,7 @@ simhost_config_init(struct simhost_config *c, enum sim_chip chip)
 	c->sim.chip = chip;
 	c->sim.transport = SIM_TRANSPORT_UART;
 	c->sim.boot = SIM_BOOT_DOWNLOAD;
-	c->sim.baud = 115200;
+	c->sim.baud = ESP_DEFAULT_BAUD;
 	c->sim.wdt_timeout_ns = 9 * NS_PER_SEC;
 	c->flash_size = 4 * 1024 * 1024;
 	c->vanish_ns = 15 * NS_PER_SEC;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <termios.h>
 
+#include "esp.h"
 #include "loop.h"
 #include "pty.h"
 #include "reset-player.h"
@@ -422,7 +423,7 @@ simserve_net_listen(struct simserve *s)
 		.arg = s,
 	};
 	s->srv = rfc2217_server_listen(s->loop, s->cfg->rfc2217,
-	    s->cfg->host.sim.baud ? s->cfg->host.sim.baud : 115200, &scbs, err, sizeof(err));
+	    s->cfg->host.sim.baud ? s->cfg->host.sim.baud : ESP_DEFAULT_BAUD, &scbs, err, sizeof(err));
 	if (s->srv == NULL) {
 		fprintf(stderr, "sliptap sim: --rfc2217: %s\n", err);
 		return -1;

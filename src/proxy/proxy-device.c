@@ -29,13 +29,13 @@ static void proxy_reset_done_cb(void *arg);
 static void
 proxy_dev_data_cb(const uint8_t *buf, size_t len, void *arg)
 {
-	proxy_input(arg, PROXY_D2H, buf, len);
+	proxy_input(arg, LINK_D2H, buf, len);
 }
 
 static void
 proxy_dev_writable_cb(void *arg)
 {
-	proxy_drain(arg, PROXY_H2D);
+	proxy_drain(arg, LINK_H2D);
 }
 
 static void
@@ -219,11 +219,11 @@ proxy_dev_want(struct proxy *p)
 {
 	if (!p->dev.present)
 		return;
-	if (p->s[PROXY_D2H].paused)
+	if (p->s[LINK_D2H].paused)
 		endpoint_pause_read(p->dev.ep);
 	else
 		endpoint_resume_read(p->dev.ep);
-	if (p->s[PROXY_H2D].blocked)
+	if (p->s[LINK_H2D].blocked)
 		endpoint_want_write(p->dev.ep);
 }
 

@@ -46,7 +46,7 @@ struct proxy_fault_timer {
 	int		 used;
 	uint64_t	 when;
 	enum proxy_fault_timer_kind kind;
-	enum proxy_dir	 dir;
+	enum link_dir	 dir;
 	int		 reappear;
 	uint64_t	 reappear_ns;
 	uint64_t	 freeze_ns;	/* PROXY_FAULT_T_FREEZE: how long (0 = until the end) */
@@ -226,10 +226,10 @@ proxy_fault_tick(struct proxy *p, uint64_t now, void *arg)
 
 /* ---- applying a decision ---------------------------------------------------- */
 
-static enum proxy_dir
-proxy_fault_pdir(enum session_dir d)
+static enum link_dir
+proxy_fault_pdir(enum link_dir d)
 {
-	return d == SESSION_FROM_HOST ? PROXY_H2D : PROXY_D2H;
+	return d == LINK_H2D ? LINK_H2D : LINK_D2H;
 }
 
 static void
@@ -263,10 +263,10 @@ proxy_fault_record(struct proxy_fault *pf, const struct proxy_unit *u, const str
 			snprintf(where, sizeof(where), " on %s", scenario_event_name(ev));
 		else if (f->have_op && esp_op_name(f->op) != NULL && f->have_seq)
 			snprintf(where, sizeof(where), " at %s seq %u %s", esp_op_name(f->op), f->seq,
-			    u->dir == PROXY_H2D ? "command" : "reply");
+			    u->dir == LINK_H2D ? "command" : "reply");
 		else if (f->have_op && esp_op_name(f->op) != NULL)
 			snprintf(where, sizeof(where), " at %s %s", esp_op_name(f->op),
-			    u->dir == PROXY_H2D ? "command" : "reply");
+			    u->dir == LINK_H2D ? "command" : "reply");
 		proxy_status_clear(pf->proxy);
 		fprintf(stderr, "sliptap proxy: fault %s (%s)%s: %s\n", f->rule->name,
 		    scenario_action_name(f->action), where, f->changed);
@@ -368,7 +368,7 @@ proxy_fault_filter(struct proxy *p, const struct proxy_unit *u, void *arg)
 	int i;
 
 	memset(&fu, 0, sizeof(fu));
-	fu.dir = u->dir == PROXY_H2D ? SESSION_FROM_HOST : SESSION_FROM_DEVICE;
+	fu.dir = u->dir == LINK_H2D ? LINK_H2D : LINK_D2H;
 	fu.outside = u->type != PROXY_UNIT_FRAME;
 	fu.raw = u->raw;
 	fu.raw_len = u->raw_len;

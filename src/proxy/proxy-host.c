@@ -151,12 +151,12 @@ proxy_host_pty_cb(int fd, short revents, void *arg)
 	int ctl, rounds;
 
 	if (revents & POLLOUT)
-		proxy_drain(p, PROXY_D2H);
+		proxy_drain(p, LINK_D2H);
 	if (p->host.pty == NULL || !(revents & (POLLIN | POLLHUP | POLLERR)))
 		return;
 	/* Open events first: data from a client that just opened belongs to it. */
 	proxy_host_ino_read(p);
-	for (rounds = 0; rounds < 64 && p->host.pty != NULL && !p->s[PROXY_H2D].paused; rounds++) {
+	for (rounds = 0; rounds < 64 && p->host.pty != NULL && !p->s[LINK_H2D].paused; rounds++) {
 		n = pty_read(p->host.pty, buf, sizeof(p->host_rbuf), &ctl);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -183,7 +183,7 @@ proxy_host_pty_cb(int fd, short revents, void *arg)
 			p->host.baud_checked = loop_now();
 			proxy_host_check_baud(p);
 		}
-		proxy_input(p, PROXY_H2D, buf, (size_t)n);
+		proxy_input(p, LINK_H2D, buf, (size_t)n);
 		if ((size_t)n < sizeof(p->host_rbuf) - 1)
 			break;		/* drained: skip the read that would say EAGAIN */
 	}
@@ -206,7 +206,7 @@ proxy_host_drain_input(struct proxy *p)
 		if (n < 0)
 			break;
 		if (n > 0)
-			proxy_input(p, PROXY_H2D, p->host_rbuf, (size_t)n);
+			proxy_input(p, LINK_H2D, p->host_rbuf, (size_t)n);
 	}
 }
 
@@ -215,7 +215,7 @@ proxy_host_drain_input(struct proxy *p)
 static void
 proxy_host_srv_data(const uint8_t *buf, size_t len, void *arg)
 {
-	proxy_input(arg, PROXY_H2D, buf, len);
+	proxy_input(arg, LINK_H2D, buf, len);
 }
 
 static void
@@ -238,9 +238,9 @@ proxy_host_srv_cmd(const struct rfc2217_cmd *cmd, const struct rfc2217_port *por
 		break;
 	case RFC2217_PURGE_DATA:
 		if (cmd->value & RFC2217_PURGE_RX)
-			proxy_discard_queue(p, PROXY_D2H);
+			proxy_discard_queue(p, LINK_D2H);
 		if (cmd->value & RFC2217_PURGE_TX)
-			proxy_discard_queue(p, PROXY_H2D);
+			proxy_discard_queue(p, LINK_H2D);
 		break;
 	default:
 		break;
@@ -265,7 +265,7 @@ proxy_host_srv_close(const char *why, void *arg)
 {
 	struct proxy *p = arg;
 
-	proxy_discard_queue(p, PROXY_D2H);
+	proxy_discard_queue(p, LINK_D2H);
 	if (p->host.clients > 0) {
 		p->host.clients = 0;
 		proxy_client_closed(p);
@@ -276,7 +276,7 @@ proxy_host_srv_close(const char *why, void *arg)
 static void
 proxy_host_srv_writable(void *arg)
 {
-	proxy_drain(arg, PROXY_D2H);
+	proxy_drain(arg, LINK_D2H);
 }
 
 static int
@@ -390,7 +390,7 @@ proxy_host_close(struct proxy *p, int hangup)
 	p->host.clients = 0;
 	if (had && hangup)
 		proxy_client_closed(p);
-	proxy_discard_queue(p, PROXY_D2H);
+	proxy_discard_queue(p, LINK_D2H);
 }
 
 ssize_t
@@ -428,7 +428,7 @@ void
 proxy_host_want(struct proxy *p)
 {
 	short ev = 0;
-	int read = !p->s[PROXY_H2D].paused && !p->host.frozen;
+	int read = !p->s[LINK_H2D].paused && !p->host.frozen;
 
 	if (p->host.kind == PROXY_HOST_RFC2217) {
 		if (p->host.srv == NULL)
@@ -439,9 +439,9 @@ proxy_host_want(struct proxy *p)
 			rfc2217_server_pause_read(p->host.srv);
 		return;
 	}
-	if (!p->s[PROXY_H2D].paused)
+	if (!p->s[LINK_H2D].paused)
 		ev |= POLLIN;
-	if (p->s[PROXY_D2H].blocked)
+	if (p->s[LINK_D2H].blocked)
 		ev |= POLLOUT;
 	if (p->host.mfd != NULL)
 		loop_fd_set(p->host.mfd, ev);

@@ -50,7 +50,7 @@ enum proxy_write_result {
  */
 struct proxy_path_ops {
 	/* Write bytes of `dir` to its destination: a count or an enum proxy_write_result. */
-	ssize_t	(*write)(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len);
+	ssize_t	(*write)(struct proxy *p, enum link_dir dir, const uint8_t *buf, size_t len);
 	/* The paused/blocked state of a stream changed: update poll interest. */
 	void	(*want)(struct proxy *p);
 	/* Someone has the client side open (device bytes reach a tool). */
@@ -60,7 +60,7 @@ struct proxy_path_ops {
 	 * the sender's own writes block as on the real port (h2d: freeze the
 	 * client pty's writes). May be NULL.
 	 */
-	void	(*hold_sender)(struct proxy *p, enum proxy_dir dir, int on);
+	void	(*hold_sender)(struct proxy *p, enum link_dir dir, int on);
 };
 #define PROXY_RETRY_NS		(100ULL * NS_PER_MS)	/* device reappearance poll */
 #define PROXY_PROBE_NS		(10ULL * NS_PER_MS)	/* device flow-stop poll (tty devices) */
@@ -88,7 +88,7 @@ struct proxy_chunk {
 /* One direction. */
 struct proxy_stream {
 	struct proxy	*proxy;
-	enum proxy_dir	 dir;
+	enum link_dir	 dir;
 	struct slip_decoder *dec;
 
 	/* Raw bytes read but not yet accounted for by a unit: [pend_off, pend_off + pend_len). */
@@ -226,7 +226,7 @@ struct proxy {
  */
 struct proxy *proxy_new_path(const struct proxy_config *cfg, const struct proxy_path_ops *ops);
 struct loop *proxy_loop(struct proxy *p);
-int proxy_capdir(enum proxy_dir dir);
+int proxy_capdir(enum link_dir dir);
 void proxy_capture_check(struct proxy *p, int rc);
 void proxy_emit_simple(struct proxy *p, enum proxy_event_type type, const char *how);
 void proxy_flush_deferred(struct proxy *p);
@@ -239,12 +239,12 @@ enum proxy_rec {
 	PROXY_REC_TRUNCATED,
 	PROXY_REC_OVERSIZE,
 };
-void proxy_input(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len);
-void proxy_source_gone(struct proxy *p, enum proxy_dir dir);
+void proxy_input(struct proxy *p, enum link_dir dir, const uint8_t *buf, size_t len);
+void proxy_source_gone(struct proxy *p, enum link_dir dir);
 void proxy_hold_timer(void *arg);
 void proxy_slip_cb(const struct slip_event *ev, void *arg);
 /* Write a byte record of `dir` stamped ts (0 = the current read's time). */
-void proxy_write_unit(struct proxy *p, enum proxy_dir dir, enum proxy_rec rec, unsigned flags,
+void proxy_write_unit(struct proxy *p, enum link_dir dir, enum proxy_rec rec, unsigned flags,
     const uint8_t *raw, size_t len, uint64_t ts);
 enum proxy_rec proxy_rec_guess(const uint8_t *b, size_t len);
 /* Write out the pending run of coalesced garbage units of both directions. */
@@ -257,14 +257,14 @@ void proxy_flush_runs(struct proxy *p);
  * are out; held: the unit passed a filter and is recorded by the queue
  * (UNCHANGED if it goes out at once, else ORIGINAL now + DELIVERED later).
  */
-void proxy_queue(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len,
+void proxy_queue(struct proxy *p, enum link_dir dir, const uint8_t *buf, size_t len,
     uint64_t when, int record, unsigned capflags, uint32_t ref);
 /* Record (unit) the bytes a unit passed unchanged by a filter and queue them. */
-void proxy_queue_unit(struct proxy *p, enum proxy_dir dir, enum proxy_rec rec,
+void proxy_queue_unit(struct proxy *p, enum link_dir dir, enum proxy_rec rec,
     const uint8_t *raw, size_t len);
-void proxy_drain(struct proxy *p, enum proxy_dir dir);
+void proxy_drain(struct proxy *p, enum link_dir dir);
 /* Throw the queue away ("device gone" / "client gone" in its DISCARDED record). */
-void proxy_discard_queue(struct proxy *p, enum proxy_dir dir);
+void proxy_discard_queue(struct proxy *p, enum link_dir dir);
 void proxy_stream_timer(void *arg);
 void proxy_check_baud_mark(struct proxy *p);
 void proxy_emit(struct proxy *p, const struct proxy_event *ev);

@@ -26,17 +26,17 @@
 #include "util.h"
 
 static ssize_t
-proxy_dest_write(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len)
+proxy_dest_write(struct proxy *p, enum link_dir dir, const uint8_t *buf, size_t len)
 {
 	return p->path->write(p, dir, buf, len);
 }
 
 static const char *
-proxy_gone_reason(struct proxy *p, enum proxy_dir dir)
+proxy_gone_reason(struct proxy *p, enum link_dir dir)
 {
 	if (p->exiting)
 		return "proxy exiting";
-	if (dir == PROXY_H2D)
+	if (dir == LINK_H2D)
 		return "device gone";
 	return p->path->has_client(p) ? "client gone" : "no client has the port open";
 }
@@ -48,7 +48,7 @@ proxy_check_baud_mark(struct proxy *p)
 
 	if (p->pending_baud == 0 || p->pending_mark == 0)
 		return;
-	if (p->s[PROXY_D2H].out_total < p->pending_mark && p->s[PROXY_D2H].queued != 0)
+	if (p->s[LINK_D2H].out_total < p->pending_mark && p->s[LINK_D2H].queued != 0)
 		return;
 	baud = p->pending_baud;
 	p->pending_baud = 0;
@@ -76,20 +76,20 @@ proxy_pressure(struct proxy *p, struct proxy_stream *s)
 		if (p->path->hold_sender != NULL)
 			p->path->hold_sender(p, s->dir, 1);
 		if (s->pressure_records++ < PROXY_PRESSURE_RECORDS)
-			proxy_eventf(p, s->dir == PROXY_H2D ? CAPTURE_EV_DEVICE_WRITE_BLOCKED :
+			proxy_eventf(p, s->dir == LINK_H2D ? CAPTURE_EV_DEVICE_WRITE_BLOCKED :
 			    CAPTURE_EV_HOST_WRITE_BLOCKED, proxy_capdir(s->dir), "queued=%zu",
 			    s->queued);
 		else if (s->pressure_records == PROXY_PRESSURE_RECORDS + 1)
 			proxy_eventf(p, CAPTURE_EV_NOTE, proxy_capdir(s->dir),
 			    "text=\"more %s write blocks not recorded (limit reached)\"",
-			    s->dir == PROXY_H2D ? "device" : "host");
+			    s->dir == LINK_H2D ? "device" : "host");
 	} else if (!bp && s->pressure) {
 		s->pressure = 0;
 		if (p->path->hold_sender != NULL)
 			p->path->hold_sender(p, s->dir, 0);
 		now = loop_now();
 		if (s->pressure_records <= PROXY_PRESSURE_RECORDS)
-			proxy_eventf(p, s->dir == PROXY_H2D ? CAPTURE_EV_DEVICE_WRITE_UNBLOCKED :
+			proxy_eventf(p, s->dir == LINK_H2D ? CAPTURE_EV_DEVICE_WRITE_UNBLOCKED :
 			    CAPTURE_EV_HOST_WRITE_UNBLOCKED, proxy_capdir(s->dir), "after_ms=%llu",
 			    (unsigned long long)((now - s->pressure_at) / NS_PER_MS));
 	}
@@ -101,7 +101,7 @@ proxy_pressure(struct proxy *p, struct proxy_stream *s)
 
 /* Record the part of chunk c that went out (all of it, or off bytes of it). */
 static void
-proxy_chunk_delivered(struct proxy *p, enum proxy_dir dir, const struct proxy_chunk *c,
+proxy_chunk_delivered(struct proxy *p, enum link_dir dir, const struct proxy_chunk *c,
     size_t n)
 {
 	enum proxy_rec rec;
@@ -115,7 +115,7 @@ proxy_chunk_delivered(struct proxy *p, enum proxy_dir dir, const struct proxy_ch
 }
 
 static void
-proxy_discarded(struct proxy *p, enum proxy_dir dir, size_t bytes, size_t recorded,
+proxy_discarded(struct proxy *p, enum link_dir dir, size_t bytes, size_t recorded,
     uint32_t ref)
 {
 	if (p->cap == NULL || p->capture_failed || bytes == 0)
@@ -125,7 +125,7 @@ proxy_discarded(struct proxy *p, enum proxy_dir dir, size_t bytes, size_t record
 }
 
 void
-proxy_discard_queue(struct proxy *p, enum proxy_dir dir)
+proxy_discard_queue(struct proxy *p, enum link_dir dir)
 {
 	struct proxy_stream *s = &p->s[dir];
 	struct proxy_chunk *c, *next;
@@ -159,7 +159,7 @@ proxy_discard_queue(struct proxy *p, enum proxy_dir dir)
 	s->blocked = 0;
 	loop_timer_stop(s->timer);
 	proxy_pressure(p, s);
-	if (dir == PROXY_D2H)
+	if (dir == LINK_D2H)
 		proxy_check_baud_mark(p);
 }
 
@@ -214,7 +214,7 @@ proxy_try_write(struct proxy *p, struct proxy_stream *s, const uint8_t *buf, siz
 	ssize_t n = proxy_dest_write(p, s->dir, buf, len);
 
 	if (n == PROXY_WRITE_GONE) {
-		if (s->dir == PROXY_D2H)
+		if (s->dir == LINK_D2H)
 			proxy_check_baud_mark(p);
 		return -1;
 	}
@@ -224,13 +224,13 @@ proxy_try_write(struct proxy *p, struct proxy_stream *s, const uint8_t *buf, siz
 	if ((size_t)n < len) {
 		s->blocked = 1;		/* the rest waits for POLLOUT */
 		p->path->want(p);
-	} else if (s->dir == PROXY_D2H)
+	} else if (s->dir == LINK_D2H)
 		proxy_check_baud_mark(p);
 	return n;
 }
 
 void
-proxy_queue(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len, uint64_t when,
+proxy_queue(struct proxy *p, enum link_dir dir, const uint8_t *buf, size_t len, uint64_t when,
     int record, unsigned capflags, uint32_t ref)
 {
 	struct proxy_stream *s = &p->s[dir];
@@ -263,7 +263,7 @@ proxy_queue(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len,
 }
 
 void
-proxy_queue_unit(struct proxy *p, enum proxy_dir dir, enum proxy_rec rec, const uint8_t *raw,
+proxy_queue_unit(struct proxy *p, enum link_dir dir, enum proxy_rec rec, const uint8_t *raw,
     size_t len)
 {
 	struct proxy_stream *s = &p->s[dir];
@@ -311,7 +311,7 @@ proxy_write_size(const struct proxy_stream *s, const struct proxy_chunk *c)
 }
 
 void
-proxy_drain(struct proxy *p, enum proxy_dir dir)
+proxy_drain(struct proxy *p, enum link_dir dir)
 {
 	struct proxy_stream *s = &p->s[dir];
 	struct proxy_chunk *c;
@@ -337,7 +337,7 @@ proxy_drain(struct proxy *p, enum proxy_dir dir)
 		}
 		n = proxy_dest_write(p, dir, c->data + c->off, proxy_write_size(s, c));
 		if (n == PROXY_WRITE_GONE) {
-			if (dir == PROXY_H2D)
+			if (dir == LINK_H2D)
 				proxy_dev_hold_until_gone(p);
 			proxy_discard_queue(p, dir);
 			return;
@@ -360,7 +360,7 @@ proxy_drain(struct proxy *p, enum proxy_dir dir)
 				s->tail = NULL;
 			free(c);
 		}
-		if (dir == PROXY_D2H)
+		if (dir == LINK_D2H)
 			proxy_check_baud_mark(p);
 		if ((s->throttle != 0 || s->slice != 0) && s->next_write > now) {
 			wait = s->head != NULL ? s->next_write : LOOP_NEVER;
@@ -386,7 +386,7 @@ proxy_stream_timer(void *arg)
 /* ---- Primitives (proxy.h) ------------------------------------------------ */
 
 void
-proxy_send_at(struct proxy *p, enum proxy_dir dir, const uint8_t *bytes, size_t len,
+proxy_send_at(struct proxy *p, enum link_dir dir, const uint8_t *bytes, size_t len,
     uint64_t when, unsigned flags)
 {
 	struct proxy_stream *s = &p->s[dir];
@@ -405,7 +405,7 @@ proxy_send_at(struct proxy *p, enum proxy_dir dir, const uint8_t *bytes, size_t 
 }
 
 void
-proxy_stall(struct proxy *p, enum proxy_dir dir, uint64_t until)
+proxy_stall(struct proxy *p, enum link_dir dir, uint64_t until)
 {
 	p->s[dir].stall_until = until;
 	proxy_eventf(p, CAPTURE_EV_NOTE, proxy_capdir(dir), "text=\"%s %s\"",
@@ -414,7 +414,7 @@ proxy_stall(struct proxy *p, enum proxy_dir dir, uint64_t until)
 }
 
 void
-proxy_throttle(struct proxy *p, enum proxy_dir dir, uint32_t baud)
+proxy_throttle(struct proxy *p, enum link_dir dir, uint32_t baud)
 {
 	p->s[dir].throttle = baud;
 	p->s[dir].next_write = 0;
@@ -422,7 +422,7 @@ proxy_throttle(struct proxy *p, enum proxy_dir dir, uint32_t baud)
 }
 
 void
-proxy_slice(struct proxy *p, enum proxy_dir dir, size_t size, uint64_t gap_ns)
+proxy_slice(struct proxy *p, enum link_dir dir, size_t size, uint64_t gap_ns)
 {
 	p->s[dir].slice = size;
 	p->s[dir].slice_gap = gap_ns;

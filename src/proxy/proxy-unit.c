@@ -26,22 +26,22 @@
 /* ---- Capture of units -------------------------------------------------- */
 
 static unsigned
-proxy_frame_flags(struct proxy *p, enum proxy_dir dir)
+proxy_frame_flags(struct proxy *p, enum link_dir dir)
 {
 	const struct session_state *st = session_state(p->session);
 	unsigned f = 0;
 
 	if (st->stub)
 		f |= CAPTURE_F_STUB;
-	if (dir == PROXY_D2H && st->status_len == 2)
+	if (dir == LINK_D2H && st->status_len == 2)
 		f |= CAPTURE_F_STATUS2;
-	else if (dir == PROXY_D2H && st->status_len == 4)
+	else if (dir == LINK_D2H && st->status_len == 4)
 		f |= CAPTURE_F_STATUS4;
 	return f;
 }
 
 void
-proxy_write_unit(struct proxy *p, enum proxy_dir dir, enum proxy_rec rec, unsigned flags,
+proxy_write_unit(struct proxy *p, enum link_dir dir, enum proxy_rec rec, unsigned flags,
     const uint8_t *raw, size_t len, uint64_t ts)
 {
 	int rc, cd = proxy_capdir(dir);
@@ -97,8 +97,8 @@ proxy_run_flush(struct proxy *p, struct proxy_stream *s)
 void
 proxy_flush_runs(struct proxy *p)
 {
-	proxy_run_flush(p, &p->s[PROXY_H2D]);
-	proxy_run_flush(p, &p->s[PROXY_D2H]);
+	proxy_run_flush(p, &p->s[LINK_H2D]);
+	proxy_run_flush(p, &p->s[LINK_D2H]);
 }
 
 /*
@@ -260,7 +260,7 @@ proxy_slip_unit(struct proxy *p, struct proxy_stream *s, const struct slip_event
 			    proxy_capdir(s->dir), CAPTURE_STAGE_UNCHANGED, ev));
 		return;
 	case SLIP_EV_FRAME:
-		if (s->dir == PROXY_H2D)
+		if (s->dir == LINK_H2D)
 			proxy_first_sync(p, ev);
 		proxy_cover(p, s, PROXY_UNIT_FRAME, PROXY_REC_FRAME, ev->offset, ev->raw_len,
 		    ev->data, ev->len);
@@ -285,7 +285,7 @@ proxy_slip_cb(const struct slip_event *ev, void *arg)
 {
 	struct proxy_stream *s = arg;
 	struct proxy *p = s->proxy;
-	enum session_dir sd = s->dir == PROXY_H2D ? SESSION_FROM_HOST : SESSION_FROM_DEVICE;
+	enum link_dir sd = s->dir == LINK_H2D ? LINK_H2D : LINK_D2H;
 
 	/* The tracker first, so the unit's state includes it; its notes follow the unit's record. */
 	p->deferring = 1;
@@ -314,7 +314,7 @@ proxy_hold_timer(void *arg)
 }
 
 void
-proxy_input(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len)
+proxy_input(struct proxy *p, enum link_dir dir, const uint8_t *buf, size_t len)
 {
 	struct proxy_stream *s = &p->s[dir];
 
@@ -322,7 +322,7 @@ proxy_input(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len)
 		return;
 	s->now = loop_now();
 	s->wall = loop_wallclock();
-	if (dir == PROXY_D2H && !p->path->has_client(p))
+	if (dir == LINK_D2H && !p->path->has_client(p))
 		s->discard_until = s->in_total + len;
 	if (!p->hold)
 		proxy_queue(p, dir, buf, len, 0, 0, 0, CAPTURE_REF_NONE);
@@ -348,13 +348,13 @@ proxy_input(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len)
 			loop_timer_stop(s->hold_timer);
 	}
 	if (p->pending_baud != 0 && p->pending_mark == 0)
-		p->pending_mark = p->s[PROXY_D2H].out_total + p->s[PROXY_D2H].queued;
+		p->pending_mark = p->s[LINK_D2H].out_total + p->s[LINK_D2H].queued;
 	proxy_check_baud_mark(p);
 }
 
 /* The source of `dir` ended (client closed its stream, device vanished). */
 void
-proxy_source_gone(struct proxy *p, enum proxy_dir dir)
+proxy_source_gone(struct proxy *p, enum link_dir dir)
 {
 	struct proxy_stream *s = &p->s[dir];
 

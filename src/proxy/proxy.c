@@ -73,15 +73,15 @@ proxy_buf_free(struct proxy_buf *b)
 }
 
 const char *
-proxy_dir_name(enum proxy_dir dir)
+proxy_dir_name(enum link_dir dir)
 {
-	return dir == PROXY_H2D ? "h2d" : "d2h";
+	return dir == LINK_H2D ? "h2d" : "d2h";
 }
 
 int
-proxy_capdir(enum proxy_dir dir)
+proxy_capdir(enum link_dir dir)
 {
-	return dir == PROXY_H2D ? CAPTURE_DIR_H2D : CAPTURE_DIR_D2H;
+	return dir == LINK_H2D ? CAPTURE_DIR_H2D : CAPTURE_DIR_D2H;
 }
 
 static const struct {
@@ -235,7 +235,7 @@ proxy_session_cb(const struct session_event *sev, void *arg)
 
 	switch (sev->type) {
 	case SESSION_EV_BAUD:
-		if (sev->dir == SESSION_FROM_DEVICE && !p->in_harness) {
+		if (sev->dir == LINK_D2H && !p->in_harness) {
 			p->pending_baud = sev->baud;
 			p->pending_mark = 0;	/* set once the ack is queued */
 		}
@@ -397,7 +397,7 @@ proxy_client_closed(struct proxy *p)
 	const struct session_state *st = session_state(p->session);
 	int done = st->phase == SESSION_PHASE_DONE;
 
-	proxy_source_gone(p, PROXY_H2D);
+	proxy_source_gone(p, LINK_H2D);
 	session_harness(p->session, SESSION_HARNESS_PORT_CLOSE, 0, loop_now());
 	proxy_eventf(p, CAPTURE_EV_PORT_CLOSE, CAPTURE_DIR_NONE, "side=host port=%s reason=closed",
 	    proxy_host_name(p));
@@ -488,11 +488,11 @@ proxy_idle(void *arg)
 /* ---- The two sides as the data path sees them ---------------------------- */
 
 static ssize_t
-proxy_sides_write(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len)
+proxy_sides_write(struct proxy *p, enum link_dir dir, const uint8_t *buf, size_t len)
 {
 	if (p->exiting)
 		return PROXY_WRITE_GONE;
-	return dir == PROXY_H2D ? proxy_dev_write(p, buf, len) : proxy_host_write(p, buf, len);
+	return dir == LINK_H2D ? proxy_dev_write(p, buf, len) : proxy_host_write(p, buf, len);
 }
 
 static void
@@ -503,10 +503,10 @@ proxy_sides_want(struct proxy *p)
 }
 
 static void
-proxy_sides_hold(struct proxy *p, enum proxy_dir dir, int on)
+proxy_sides_hold(struct proxy *p, enum link_dir dir, int on)
 {
 	/* A device has no flow control: not reading it is all there is. */
-	if (dir == PROXY_H2D)
+	if (dir == LINK_H2D)
 		proxy_host_hold_writes(p, on);
 }
 
@@ -528,14 +528,14 @@ proxy_alloc(const struct proxy_config *cfg, const struct proxy_path_ops *ops)
 	p->cfg = *cfg;
 	p->path = ops;
 	if (p->cfg.baud == 0)
-		p->cfg.baud = 115200;
+		p->cfg.baud = ESP_DEFAULT_BAUD;
 	p->loop = loop_new();
 	p->host.ino = p->host.wd = -1;
 	for (i = 0; i < 2; i++) {
 		struct proxy_stream *s = &p->s[i];
 
 		s->proxy = p;
-		s->dir = (enum proxy_dir)i;
+		s->dir = (enum link_dir)i;
 		s->dec = slip_decoder_new(0, proxy_slip_cb, s);
 		s->timer = loop_timer_new(p->loop, proxy_stream_timer, s);
 		s->hold_timer = loop_timer_new(p->loop, proxy_hold_timer, s);
@@ -652,8 +652,8 @@ proxy_free(struct proxy *p)
 	}
 	/* Streams end: open frames are recorded as truncated. */
 	for (i = 0; i < 2; i++) {
-		if (p->s[i].dec != NULL && (p->dev.present || p->detached || i == PROXY_H2D))
-			proxy_source_gone(p, (enum proxy_dir)i);
+		if (p->s[i].dec != NULL && (p->dev.present || p->detached || i == LINK_H2D))
+			proxy_source_gone(p, (enum link_dir)i);
 	}
 	proxy_report_end(p);	/* the status line goes before the exit summary */
 	if (p->hooks != NULL && p->hooks->done != NULL)
@@ -663,7 +663,7 @@ proxy_free(struct proxy *p)
 		proxy_dev_free(p);
 	}
 	for (i = 0; i < 2; i++)
-		proxy_discard_queue(p, (enum proxy_dir)i);	/* recorded DISCARDED */
+		proxy_discard_queue(p, (enum link_dir)i);	/* recorded DISCARDED */
 	if (p->cap != NULL) {
 		proxy_eventf(p, CAPTURE_EV_END, CAPTURE_DIR_NONE, "records=%u reason=%s",
 		    capture_next_seq(p->cap) + 1,
@@ -694,10 +694,10 @@ proxy_device_gone(struct proxy *p, const char *why)
 	struct proxy_event ev;
 
 	proxy_warn(p, "%s: device gone (%s); waiting for it to come back", p->dev.name, why);
-	proxy_source_gone(p, PROXY_D2H);
+	proxy_source_gone(p, LINK_D2H);
 	proxy_eventf(p, CAPTURE_EV_PORT_CLOSE, CAPTURE_DIR_NONE, "side=device port=%s reason=\"%s\"",
 	    p->dev.name, why);
-	proxy_discard_queue(p, PROXY_H2D);
+	proxy_discard_queue(p, LINK_H2D);
 	/* The client sees what a vanished adapter looks like. */
 	if (p->host.up) {
 		proxy_eventf(p, CAPTURE_EV_HANGUP, CAPTURE_DIR_NONE, "side=host port=%s reason=device-gone",

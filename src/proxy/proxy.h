@@ -44,7 +44,7 @@
  *      (write NOT_TRIGGERED records, the seed, a summary).
  *
  * Primitives the hooks may call at any time (all take effect in order with
- * the bytes already queued; `dir` is PROXY_H2D or PROXY_D2H):
+ * the bytes already queued; `dir` is LINK_H2D or LINK_D2H):
  *  proxy_send_at      queue bytes for delivery at a monotonic time
  *  proxy_stall        hold a direction until a time (or PROXY_FOREVER)
  *  proxy_throttle     deliver a direction at most at `baud` (10 bits/byte)
@@ -73,11 +73,6 @@
 #define PROXY_FOREVER	UINT64_MAX	/* "indefinitely" for stall / hang-up */
 #define PROXY_HOLD_GAP	(200ULL * NS_PER_MS)	/* ns of silence after which a held open frame is released as RAW */
 
-enum proxy_dir {
-	PROXY_H2D = 0,		/* host (the flashing tool) to device */
-	PROXY_D2H = 1,		/* device to host */
-};
-
 enum proxy_unit_type {
 	PROXY_UNIT_FRAME,	/* a complete SLIP frame; body is decoded */
 	PROXY_UNIT_OUTSIDE,	/* bytes outside frames (boot log, app output, noise) */
@@ -85,7 +80,7 @@ enum proxy_unit_type {
 };
 
 struct proxy_unit {
-	enum proxy_dir	 dir;
+	enum link_dir	 dir;
 	enum proxy_unit_type type;
 	const uint8_t	*raw;		/* the bytes as the sender sent them */
 	size_t		 raw_len;
@@ -186,7 +181,7 @@ void proxy_free(struct proxy *p);
 int proxy_reset_parse(const char *s, enum proxy_reset *out);
 const char *proxy_reset_name(enum proxy_reset r);
 /* "h2d" / "d2h". */
-const char *proxy_dir_name(enum proxy_dir dir);
+const char *proxy_dir_name(enum link_dir dir);
 
 /* ---- Primitives for the hooks ------------------------------------------ */
 
@@ -205,14 +200,14 @@ const struct session_state *proxy_state(const struct proxy *p);
  * Delivery is FIFO per direction: an item waits for the ones queued before
  * it. Recorded in the capture when forwarded.
  */
-void proxy_send_at(struct proxy *p, enum proxy_dir dir, const uint8_t *bytes, size_t len,
+void proxy_send_at(struct proxy *p, enum link_dir dir, const uint8_t *bytes, size_t len,
     uint64_t when, unsigned flags);
 /* Hold `dir` until `until` (PROXY_FOREVER = until released; 0 releases now). */
-void proxy_stall(struct proxy *p, enum proxy_dir dir, uint64_t until);
+void proxy_stall(struct proxy *p, enum link_dir dir, uint64_t until);
 /* Deliver `dir` at most at `baud` (10 bits per byte); 0 = unthrottled. */
-void proxy_throttle(struct proxy *p, enum proxy_dir dir, uint32_t baud);
+void proxy_throttle(struct proxy *p, enum link_dir dir, uint32_t baud);
 /* Deliver `dir` in writes of at most `size` bytes, `gap_ns` apart; size 0 = off. */
-void proxy_slice(struct proxy *p, enum proxy_dir dir, size_t size, uint64_t gap_ns);
+void proxy_slice(struct proxy *p, enum link_dir dir, size_t size, uint64_t gap_ns);
 /* Freeze (1) or thaw (0) the tool's writes: tcflow(TCOOFF/TCOON) on the pty. 0, or -1 (no pty). */
 int proxy_freeze_host(struct proxy *p, int on);
 /* Hang the client side up now; recreate it after reappear_ns (PROXY_FOREVER = never). */

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "esp.h"
 #include "run.h"
 #include "util.h"
 
@@ -479,7 +480,7 @@ run_tool_expand_word(struct run_argv *a, const char *w, const struct run_flash *
 			snprintf(val, sizeof(val), "0x%x", f->offset);
 			rep = val;
 		} else if (n == 6 && memcmp(p, "{baud}", 6) == 0) {
-			snprintf(val, sizeof(val), "%u", f->baud ? f->baud : 115200);
+			snprintf(val, sizeof(val), "%u", f->baud ? f->baud : ESP_DEFAULT_BAUD);
 			rep = val;
 		} else {
 			snprintf(err, errlen, "unknown placeholder %.*s in \"%s\" (known: {port} {chip} {offset} {image} {baud})",

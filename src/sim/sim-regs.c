@@ -54,7 +54,7 @@ sim_reg_read(struct sim_device *dev, uint32_t addr)
 		return dev->cfg.transport == SIM_TRANSPORT_USB_JTAG ? ci->uartdev_usb_jtag :
 		    dev->cfg.transport == SIM_TRANSPORT_USB_OTG ? ci->uartdev_usb_otg : 0;
 	if (addr == ci->uart_clkdiv_reg)
-		return (uint32_t)(ci->xtal_hz / (dev->baud ? dev->baud : 115200));
+		return (uint32_t)(ci->xtal_hz / (dev->baud ? dev->baud : ESP_DEFAULT_BAUD));
 	if (addr == ci->spi_base)
 		return 0;	/* SPI_CMD: the user command has completed */
 	if (ci->gpio_strap_reg != 0 && addr == ci->gpio_strap_reg)

@@ -219,7 +219,7 @@ sim_device_new(const struct sim_config *cfg, uint64_t now, const char **why)
 	dev = xcalloc(1, sizeof(*dev));
 	dev->cfg = *cfg;
 	if (dev->cfg.baud == 0)
-		dev->cfg.baud = 115200;
+		dev->cfg.baud = ESP_DEFAULT_BAUD;
 	dev->chip = ci;
 	dev->now = now;
 	dev->first_boot = cfg->boot;

@@ -65,7 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t off = 0, len, events = 0;
 	uint64_t now = 1000000000ULL;
 	uint8_t flags;
-	enum session_dir dir;
+	enum link_dir dir;
 	char line[64];
 
 	s = session_new(115200, fz_event, &events);
@@ -78,7 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > size - off)
 			len = size - off;
 		now += (uint64_t)(flags >> 4) * 1000000ULL;
-		dir = (flags & 1) ? SESSION_FROM_DEVICE : SESSION_FROM_HOST;
+		dir = (flags & 1) ? LINK_D2H : LINK_H2D;
 		if (flags & 4)
 			session_harness(s, (enum session_harness)(len % 5), (uint32_t)len * 100, now);
 		else if (flags & 2)

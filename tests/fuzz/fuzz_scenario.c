@@ -39,7 +39,7 @@ fuzz_engine(const struct scenario *sc, const uint8_t *data, size_t size)
 
 	e = fault_engine_new(sc, 0, 0, 0);
 	memset(&u, 0, sizeof(u));
-	u.dir = SESSION_FROM_HOST;
+	u.dir = LINK_H2D;
 	u.body = begin;
 	u.body_len = sizeof(begin);
 	u.raw_len = slip_encode(begin, sizeof(begin), raw);
@@ -49,7 +49,7 @@ fuzz_engine(const struct scenario *sc, const uint8_t *data, size_t size)
 		n = 1 + data[i] % 48;
 		if (i + 1 + n > size)
 			n = size - i - 1;
-		u.dir = data[i] & 0x80 ? SESSION_FROM_DEVICE : SESSION_FROM_HOST;
+		u.dir = data[i] & 0x80 ? LINK_D2H : LINK_H2D;
 		u.outside = (data[i] & 0x40) != 0;
 		u.body = u.outside ? NULL : data + i + 1;
 		u.body_len = u.outside ? 0 : n;

@@ -31,7 +31,7 @@ struct unitbuf {
 };
 
 static void
-mk_unit(struct unitbuf *b, enum session_dir dir, uint64_t now)
+mk_unit(struct unitbuf *b, enum link_dir dir, uint64_t now)
 {
 	b->raw_len = slip_encode(b->body, b->body_len, b->raw);
 	memset(&b->u, 0, sizeof(b->u));
@@ -51,14 +51,14 @@ mk_cmd(struct unitbuf *b, uint8_t op, const uint8_t *data, size_t len, uint64_t 
 	if (esp_op_has_data_header(op) && len >= ESP_DATA_HDR_LEN)
 		chk = esp_checksum(data + ESP_DATA_HDR_LEN, len - ESP_DATA_HDR_LEN);
 	b->body_len = esp_command_build(op, data, len, chk, b->body);
-	mk_unit(b, SESSION_FROM_HOST, now);
+	mk_unit(b, LINK_H2D, now);
 }
 
 static void
 mk_resp(struct unitbuf *b, uint8_t op, const uint8_t *data, size_t len, uint64_t now)
 {
 	b->body_len = esp_response_build(op, 0, data, len, b->body);
-	mk_unit(b, SESSION_FROM_DEVICE, now);
+	mk_unit(b, LINK_D2H, now);
 }
 
 /* One fired rule as a line: "name@unit#:match#:op:seq". */
@@ -292,7 +292,7 @@ START_TEST(test_reply_and_truncate)
 	run_session(e, t, 4);	/* unit 4 = FLASH_BEGIN */
 	ck_assert(t->last.drop);
 	ck_assert_int_eq(t->last.nsends, 1);
-	ck_assert_int_eq(t->last.sends[0].dir, SESSION_FROM_DEVICE);
+	ck_assert_int_eq(t->last.sends[0].dir, LINK_D2H);
 	n = unslip(t->last.sends[0].data, t->last.sends[0].len, body);
 	ck_assert_int_eq(n, 12);
 	ck_assert_int_eq(esp_packet_parse(body, (size_t)n, &p), 0);
@@ -384,7 +384,7 @@ START_TEST(test_events)
 	e = fault_engine_new(&sc, 0, 0, 0);
 	ck_assert_int_eq(fault_engine_on_event(e, SCENARIO_EV_CLIENT_OPEN, NULL, 0, &d), 1);
 	ck_assert_int_eq(d.nsends, 1);
-	ck_assert_int_eq(d.sends[0].dir, SESSION_FROM_DEVICE);
+	ck_assert_int_eq(d.sends[0].dir, LINK_D2H);
 	ck_assert_uint_eq(d.sends[0].len, 57);
 	ck_assert_int_eq(fault_engine_on_event(e, SCENARIO_EV_CLIENT_OPEN, NULL, 1, &d), 0);
 	ck_assert_int_eq(fault_engine_on_event(e, SCENARIO_EV_RESET, NULL, 2, &d), 0);
@@ -682,7 +682,7 @@ START_TEST(test_burst_stats)
 	parse_ok(HEAD "[rule b]\nkind = text\nburst_enter = 5%\nburst_exit = 25%\naction = drop\n", &sc);
 	e = fault_engine_new(&sc, 0, 0, 0);
 	memset(&u, 0, sizeof(u));
-	u.dir = SESSION_FROM_DEVICE;
+	u.dir = LINK_D2H;
 	u.outside = 1;
 	u.raw = text;
 	u.raw_len = 1;

@@ -49,7 +49,7 @@ struct sink {
 static struct sink *S;
 
 static ssize_t
-sink_write(struct proxy *p, enum proxy_dir dir, const uint8_t *buf, size_t len)
+sink_write(struct proxy *p, enum link_dir dir, const uint8_t *buf, size_t len)
 {
 	if (S->gone[dir])
 		return PROXY_WRITE_GONE;
@@ -75,7 +75,7 @@ sink_has_client(struct proxy *p)
 }
 
 static void
-sink_hold(struct proxy *p, enum proxy_dir dir, int on)
+sink_hold(struct proxy *p, enum link_dir dir, int on)
 {
 	S->held[dir] = on;
 	S->holds[dir] += on;
@@ -235,7 +235,7 @@ host_stream(uint8_t *b)
 
 /* Feed `in` to dir in one of the chunkings: 0 whole, SIZE_MAX byte by byte, else split there. */
 static void
-feed(struct proxy *p, enum proxy_dir dir, const uint8_t *in, size_t len, size_t split)
+feed(struct proxy *p, enum link_dir dir, const uint8_t *in, size_t len, size_t split)
 {
 	size_t i;
 
@@ -265,19 +265,19 @@ run_tiling(int filter, int verdict)
 		size_t how = split == len ? SIZE_MAX : split;
 
 		p = mk(filter, verdict);
-		feed(p, PROXY_H2D, in, len, how);
-		proxy_source_gone(p, PROXY_H2D);	/* the rest (an open frame) as RAW */
-		ck_assert_msg(S->len[PROXY_H2D] == len, "split %zu: %zu bytes out of %zu", how,
-		    S->len[PROXY_H2D], len);
-		ck_assert_mem_eq(S->out[PROXY_H2D], in, len);
+		feed(p, LINK_H2D, in, len, how);
+		proxy_source_gone(p, LINK_H2D);	/* the rest (an open frame) as RAW */
+		ck_assert_msg(S->len[LINK_H2D] == len, "split %zu: %zu bytes out of %zu", how,
+		    S->len[LINK_H2D], len);
+		ck_assert_mem_eq(S->out[LINK_H2D], in, len);
 		if (filter) {
 			ck_assert_msg(!S->tiles_bad, "split %zu: units do not tile", how);
-			ck_assert_uint_eq(S->units_len[PROXY_H2D], len);
-			ck_assert_mem_eq(S->units[PROXY_H2D], in, len);
+			ck_assert_uint_eq(S->units_len[LINK_H2D], len);
+			ck_assert_mem_eq(S->units[LINK_H2D], in, len);
 			if (split == 0)
-				strcpy(frames, S->frames[PROXY_H2D]);
+				strcpy(frames, S->frames[LINK_H2D]);
 			else
-				ck_assert_str_eq(S->frames[PROXY_H2D], frames);
+				ck_assert_str_eq(S->frames[LINK_H2D], frames);
 		}
 		finish(p, &st);
 		assert_stream(&st, CAPTURE_S_HOST_SENT, in, len);
@@ -313,12 +313,12 @@ START_TEST(test_hold_release)
 	struct capture_streams st;
 	struct proxy *p = mk(1, PROXY_PASS);
 
-	proxy_input(p, PROXY_H2D, open_frame, sizeof(open_frame));
-	ck_assert_uint_eq(S->len[PROXY_H2D], 0);	/* held: the frame is not complete */
-	proxy_hold_timer(&p->s[PROXY_H2D]);		/* PROXY_HOLD_GAP of silence */
-	ck_assert_uint_eq(S->len[PROXY_H2D], sizeof(open_frame));
-	ck_assert_mem_eq(S->out[PROXY_H2D], open_frame, sizeof(open_frame));
-	ck_assert_uint_eq(S->units_len[PROXY_H2D], sizeof(open_frame));
+	proxy_input(p, LINK_H2D, open_frame, sizeof(open_frame));
+	ck_assert_uint_eq(S->len[LINK_H2D], 0);	/* held: the frame is not complete */
+	proxy_hold_timer(&p->s[LINK_H2D]);		/* PROXY_HOLD_GAP of silence */
+	ck_assert_uint_eq(S->len[LINK_H2D], sizeof(open_frame));
+	ck_assert_mem_eq(S->out[LINK_H2D], open_frame, sizeof(open_frame));
+	ck_assert_uint_eq(S->units_len[LINK_H2D], sizeof(open_frame));
 	finish(p, &st);
 	assert_stream(&st, CAPTURE_S_DEVICE_RECEIVED, open_frame, sizeof(open_frame));
 	capture_streams_free(&st);
@@ -336,31 +336,31 @@ run_backpressure(int filter)
 
 	for (i = 0; i < sizeof(in); i++)
 		in[i] = (uint8_t)(i * 7 + 1) == 0xC0 ? 0x41 : (uint8_t)(i * 7 + 1);
-	S->block[PROXY_H2D] = 1;
+	S->block[LINK_H2D] = 1;
 	/* The tool writes while the device takes nothing: reading stops after PROXY_BACKPRESSURE. */
-	while (!p->s[PROXY_H2D].paused && fed < sizeof(in)) {
-		proxy_input(p, PROXY_H2D, in + fed, 512);
+	while (!p->s[LINK_H2D].paused && fed < sizeof(in)) {
+		proxy_input(p, LINK_H2D, in + fed, 512);
 		fed += 512;
 	}
-	ck_assert_int_eq(p->s[PROXY_H2D].paused, 1);
-	ck_assert_int_eq(S->held[PROXY_H2D], 1);	/* the tool's writes block */
-	ck_assert_int_eq(S->holds[PROXY_H2D], 1);	/* from the first blocked write on */
-	ck_assert_uint_ge(p->s[PROXY_H2D].queued + p->s[PROXY_H2D].pend.len, PROXY_BACKPRESSURE);
+	ck_assert_int_eq(p->s[LINK_H2D].paused, 1);
+	ck_assert_int_eq(S->held[LINK_H2D], 1);	/* the tool's writes block */
+	ck_assert_int_eq(S->holds[LINK_H2D], 1);	/* from the first blocked write on */
+	ck_assert_uint_ge(p->s[LINK_H2D].queued + p->s[LINK_H2D].pend.len, PROXY_BACKPRESSURE);
 	ck_assert_uint_le(fed, PROXY_BACKPRESSURE + 512);
-	ck_assert_int_eq(p->s[PROXY_D2H].paused, 0);	/* the other way is not affected */
+	ck_assert_int_eq(p->s[LINK_D2H].paused, 0);	/* the other way is not affected */
 	/* The device takes bytes again, a few at a time. */
-	S->block[PROXY_H2D] = 0;
-	S->per_write[PROXY_H2D] = 100;
-	while (p->s[PROXY_H2D].queued > 0)
-		proxy_drain(p, PROXY_H2D);
-	ck_assert_int_eq(p->s[PROXY_H2D].paused, 0);
-	ck_assert_int_eq(S->held[PROXY_H2D], 0);
-	proxy_input(p, PROXY_H2D, in + fed, sizeof(in) - fed);
-	while (p->s[PROXY_H2D].queued > 0)
-		proxy_drain(p, PROXY_H2D);
-	proxy_source_gone(p, PROXY_H2D);
-	ck_assert_uint_eq(S->len[PROXY_H2D], sizeof(in));
-	ck_assert_mem_eq(S->out[PROXY_H2D], in, sizeof(in));
+	S->block[LINK_H2D] = 0;
+	S->per_write[LINK_H2D] = 100;
+	while (p->s[LINK_H2D].queued > 0)
+		proxy_drain(p, LINK_H2D);
+	ck_assert_int_eq(p->s[LINK_H2D].paused, 0);
+	ck_assert_int_eq(S->held[LINK_H2D], 0);
+	proxy_input(p, LINK_H2D, in + fed, sizeof(in) - fed);
+	while (p->s[LINK_H2D].queued > 0)
+		proxy_drain(p, LINK_H2D);
+	proxy_source_gone(p, LINK_H2D);
+	ck_assert_uint_eq(S->len[LINK_H2D], sizeof(in));
+	ck_assert_mem_eq(S->out[LINK_H2D], in, sizeof(in));
 	proxy_free(p);
 	/* Blocked spells (a short write counts: the kernel's buffer is full), each one closed. */
 	ck_assert_int_ge(count_records(CAPTURE_T_EVENT, CAPTURE_EV_DEVICE_WRITE_BLOCKED, NULL,
@@ -403,14 +403,14 @@ START_TEST(test_stall_is_not_backpressure)
 	struct proxy *p = mk(1, PROXY_PASS);
 
 	memset(in, 'x', sizeof(in));
-	proxy_stall(p, PROXY_H2D, PROXY_FOREVER);
-	proxy_input(p, PROXY_H2D, in, sizeof(in));
+	proxy_stall(p, LINK_H2D, PROXY_FOREVER);
+	proxy_input(p, LINK_H2D, in, sizeof(in));
 	/* Held on purpose: queued, the source still read (up to PROXY_QUEUE_MAX). */
-	ck_assert_uint_eq(S->len[PROXY_H2D], 0);
-	ck_assert_int_eq(p->s[PROXY_H2D].paused, 0);
-	proxy_stall(p, PROXY_H2D, 0);
-	ck_assert_uint_eq(S->len[PROXY_H2D], sizeof(in));
-	ck_assert_int_eq(S->holds[PROXY_H2D], 0);
+	ck_assert_uint_eq(S->len[LINK_H2D], 0);
+	ck_assert_int_eq(p->s[LINK_H2D].paused, 0);
+	proxy_stall(p, LINK_H2D, 0);
+	ck_assert_uint_eq(S->len[LINK_H2D], sizeof(in));
+	ck_assert_int_eq(S->holds[LINK_H2D], 0);
 	proxy_free(p);
 	ck_assert_int_eq(count_records(CAPTURE_T_EVENT, CAPTURE_EV_DEVICE_WRITE_BLOCKED, NULL,
 	    NULL), 0);
@@ -428,13 +428,13 @@ START_TEST(test_baud_mark)
 	for (split = 0; split <= rn; split++) {
 		struct proxy *p = mk(split % 2, PROXY_PASS);
 
-		proxy_input(p, PROXY_H2D, cmd, cn);
-		S->block[PROXY_D2H] = 1;	/* the tool does not read the ack yet */
-		feed(p, PROXY_D2H, resp, rn, split == rn ? SIZE_MAX : split);
+		proxy_input(p, LINK_H2D, cmd, cn);
+		S->block[LINK_D2H] = 1;	/* the tool does not read the ack yet */
+		feed(p, LINK_D2H, resp, rn, split == rn ? SIZE_MAX : split);
 		ck_assert_uint_eq(p->dev.baud, 115200);	/* the ack has not reached the tool */
-		S->block[PROXY_D2H] = 0;
-		proxy_drain(p, PROXY_D2H);
-		ck_assert_uint_eq(S->len[PROXY_D2H], rn);
+		S->block[LINK_D2H] = 0;
+		proxy_drain(p, LINK_D2H);
+		ck_assert_uint_eq(S->len[LINK_D2H], rn);
 		ck_assert_uint_eq(p->dev.baud, 460800);	/* applied once the ack is out */
 		proxy_free(p);
 		unlink(cap_path);
@@ -450,12 +450,12 @@ START_TEST(test_discarded)
 	uint32_t ref = 0;
 	struct proxy *p = mk(1, PROXY_PASS);
 
-	S->block[PROXY_D2H] = 1;
-	proxy_input(p, PROXY_D2H, in, len);		/* ORIGINAL: not delivered yet */
-	S->block[PROXY_D2H] = 0;
-	S->gone[PROXY_D2H] = 1;				/* the tool closed the port */
-	proxy_drain(p, PROXY_D2H);
-	ck_assert_uint_eq(p->s[PROXY_D2H].queued, 0);
+	S->block[LINK_D2H] = 1;
+	proxy_input(p, LINK_D2H, in, len);		/* ORIGINAL: not delivered yet */
+	S->block[LINK_D2H] = 0;
+	S->gone[LINK_D2H] = 1;				/* the tool closed the port */
+	proxy_drain(p, LINK_D2H);
+	ck_assert_uint_eq(p->s[LINK_D2H].queued, 0);
 	finish(p, &st);
 	assert_stream(&st, CAPTURE_S_DEVICE_SENT, in, len);
 	ck_assert_uint_eq(st.len[CAPTURE_S_HOST_RECEIVED], 0);
@@ -474,17 +474,17 @@ START_TEST(test_discarded_passthrough)
 	struct proxy *p = mk(0, PROXY_PASS);
 
 	memset(in, 'a', sizeof(in));
-	S->block[PROXY_D2H] = 1;
-	proxy_input(p, PROXY_D2H, in, 1000);		/* recorded UNCHANGED, still queued */
-	S->block[PROXY_D2H] = 0;
-	S->gone[PROXY_D2H] = 1;
-	proxy_drain(p, PROXY_D2H);			/* thrown away: DISCARDED recorded=1000 */
-	S->gone[PROXY_D2H] = 0;
-	proxy_input(p, PROXY_D2H, in, 500);
+	S->block[LINK_D2H] = 1;
+	proxy_input(p, LINK_D2H, in, 1000);		/* recorded UNCHANGED, still queued */
+	S->block[LINK_D2H] = 0;
+	S->gone[LINK_D2H] = 1;
+	proxy_drain(p, LINK_D2H);			/* thrown away: DISCARDED recorded=1000 */
+	S->gone[LINK_D2H] = 0;
+	proxy_input(p, LINK_D2H, in, 500);
 	finish(p, &st);
 	ck_assert_uint_eq(st.len[CAPTURE_S_DEVICE_SENT], 1500);
 	ck_assert_uint_eq(st.len[CAPTURE_S_HOST_RECEIVED], 500);
-	ck_assert_uint_eq(S->len[PROXY_D2H], 500);
+	ck_assert_uint_eq(S->len[LINK_D2H], 500);
 	capture_streams_free(&st);
 	unlink(cap_path);
 }
@@ -540,11 +540,11 @@ START_TEST(test_delivered_ref)
 
 	b = a + put_response(in + a, ESP_OP_READ_REG, 0x1234);
 	p = mk(1, PROXY_HANDLED);
-	proxy_stall(p, PROXY_D2H, PROXY_FOREVER);	/* both held */
-	proxy_input(p, PROXY_D2H, in, b);
-	ck_assert_uint_eq(S->len[PROXY_D2H], 0);
-	proxy_stall(p, PROXY_D2H, 0);
-	ck_assert_uint_eq(S->len[PROXY_D2H], b);
+	proxy_stall(p, LINK_D2H, PROXY_FOREVER);	/* both held */
+	proxy_input(p, LINK_D2H, in, b);
+	ck_assert_uint_eq(S->len[LINK_D2H], 0);
+	proxy_stall(p, LINK_D2H, 0);
+	ck_assert_uint_eq(S->len[LINK_D2H], b);
 	finish(p, &st);
 	assert_stream(&st, CAPTURE_S_HOST_RECEIVED, in, b);
 	capture_streams_free(&st);
@@ -569,7 +569,7 @@ START_TEST(test_noise_coalesced)
 		c0 += in[i] == 0xC0;
 	}
 	for (i = 0; i < sizeof(in); i += 65536)
-		proxy_input(p, PROXY_D2H, in + i, 65536);
+		proxy_input(p, LINK_D2H, in + i, 65536);
 	finish(p, &st);
 	assert_stream(&st, CAPTURE_S_DEVICE_SENT, in, sizeof(in));
 	assert_stream(&st, CAPTURE_S_HOST_RECEIVED, in, sizeof(in));

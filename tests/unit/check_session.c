@@ -119,7 +119,7 @@ host(struct tap *t, uint8_t op, const uint8_t *data, size_t len, uint32_t chk)
 
 	t->now += 1 * MS;
 	n = esp_command_build(op, data, len, chk, buf);
-	session_frame(t->s, SESSION_FROM_HOST, buf, n, t->now);
+	session_frame(t->s, LINK_H2D, buf, n, t->now);
 	free(buf);
 }
 
@@ -165,7 +165,7 @@ dev(struct tap *t, uint8_t op, uint32_t value, const uint8_t *extra, size_t elen
 	data[elen + 1] = error;
 	t->now += 2 * MS;
 	n = esp_response_build(op, value, data, elen + (size_t)status_len, buf);
-	session_frame(t->s, SESSION_FROM_DEVICE, buf, n, t->now);
+	session_frame(t->s, LINK_D2H, buf, n, t->now);
 }
 
 static void
@@ -175,7 +175,7 @@ dev_ok(struct tap *t, uint8_t op, uint32_t value, int status_len)
 }
 
 static void
-dev_raw(struct tap *t, enum session_dir dir, const void *buf, size_t len)
+dev_raw(struct tap *t, enum link_dir dir, const void *buf, size_t len)
 {
 	t->now += 1 * MS;
 	session_frame(t->s, dir, buf, len, t->now);
@@ -367,7 +367,7 @@ START_TEST(test_stub_session)
 	host4(&t, ESP_OP_MEM_END, 0, 0x4037a000, 0, 0, 2);
 	dev_ok(&t, ESP_OP_MEM_END, 0, 4);
 	ck_assert_int_eq(st(&t)->stub, 0);
-	dev_raw(&t, SESSION_FROM_DEVICE, "OHAI", 4);
+	dev_raw(&t, LINK_D2H, "OHAI", 4);
 	ck_assert_int_eq(t.count[SESSION_EV_STUB_START], 1);
 	ck_assert_int_eq(st(&t)->stub, 1);
 	ck_assert_int_eq(st(&t)->status_len, 2);
@@ -555,8 +555,8 @@ an_timeout(struct tap *t)
 static void
 an_garbage(struct tap *t)
 {
-	dev_raw(t, SESSION_FROM_DEVICE, "hello", 5);
-	dev_raw(t, SESSION_FROM_HOST, "\x00\x08\x00", 3);
+	dev_raw(t, LINK_D2H, "hello", 5);
+	dev_raw(t, LINK_H2D, "\x00\x08\x00", 3);
 }
 
 static void
@@ -612,12 +612,12 @@ an_slip(struct tap *t)
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SLIP_EV_BAD_ESCAPE;
 	ev.bad_byte = 0x41;
-	session_slip_event(t->s, SESSION_FROM_DEVICE, &ev, t->now);
+	session_slip_event(t->s, LINK_D2H, &ev, t->now);
 	ev.type = SLIP_EV_OVERSIZE;
 	ev.raw_len = 70000;
-	session_slip_event(t->s, SESSION_FROM_HOST, &ev, t->now);
+	session_slip_event(t->s, LINK_H2D, &ev, t->now);
 	ev.type = SLIP_EV_TRUNCATED;
-	session_slip_event(t->s, SESSION_FROM_HOST, &ev, t->now);
+	session_slip_event(t->s, LINK_H2D, &ev, t->now);
 }
 
 static void
@@ -626,9 +626,9 @@ an_echo(struct tap *t)
 	uint8_t buf[16];
 	size_t n = esp_command_build(ESP_OP_SYNC, NULL, 0, 0, buf);
 
-	dev_raw(t, SESSION_FROM_DEVICE, buf, n);
+	dev_raw(t, LINK_D2H, buf, n);
 	n = esp_response_build(ESP_OP_SYNC, 0, (const uint8_t *)"\0\0", 2, buf);
-	dev_raw(t, SESSION_FROM_HOST, buf, n);
+	dev_raw(t, LINK_H2D, buf, n);
 }
 
 static void
@@ -651,7 +651,7 @@ an_length(struct tap *t)
 	sync_rom(t, 4, 1);
 	host4(t, ESP_OP_READ_REG, SESSION_MAGIC_REG, 0, 0, 0, 1);
 	buf[4] = 0x83; buf[5] = 0x1d; buf[6] = 0xf0;
-	dev_raw(t, SESSION_FROM_DEVICE, buf, 12);	/* len says 8, 4 present */
+	dev_raw(t, LINK_D2H, buf, 12);	/* len says 8, 4 present */
 	ck_assert_str_eq(session_state(t->s)->chip, "ESP32");
 }
 
@@ -659,7 +659,7 @@ static void
 an_inflate(struct tap *t)
 {
 	sync_rom(t, 2, 1);
-	dev_raw(t, SESSION_FROM_DEVICE, "OHAI", 4);
+	dev_raw(t, LINK_D2H, "OHAI", 4);
 	host4(t, ESP_OP_FLASH_DEFL_BEGIN, 0x8000, 2, ESP_STUB_BLOCK, 0x20000, 4);
 	dev_ok(t, ESP_OP_FLASH_DEFL_BEGIN, 0, 2);
 	host_block(t, ESP_OP_FLASH_DEFL_DATA, 0, zero_block, 64);	/* not zlib */
@@ -720,7 +720,7 @@ START_TEST(test_read_flash)
 
 	tap_init(&t);
 	sync_rom(&t, 4, 1);
-	dev_raw(&t, SESSION_FROM_DEVICE, "OHAI", 4);
+	dev_raw(&t, LINK_D2H, "OHAI", 4);
 	host4(&t, ESP_OP_READ_FLASH, 0, 0x2000, 0x1000, 64, 4);
 	dev_ok(&t, ESP_OP_READ_FLASH, 0, 2);
 	ck_assert_int_eq(st(&t)->reading, 1);
@@ -728,13 +728,13 @@ START_TEST(test_read_flash)
 	/* data that looks like a response packet must still count as data */
 	memset(block, 0, sizeof(block));
 	block[0] = 0x01; block[1] = 0x0A; block[2] = 0xF8; block[3] = 0x0F;
-	dev_raw(&t, SESSION_FROM_DEVICE, block, sizeof(block));
-	dev_raw(&t, SESSION_FROM_HOST, ack, 4);
-	dev_raw(&t, SESSION_FROM_DEVICE, block, sizeof(block));
+	dev_raw(&t, LINK_D2H, block, sizeof(block));
+	dev_raw(&t, LINK_H2D, ack, 4);
+	dev_raw(&t, LINK_D2H, block, sizeof(block));
 	ack[1] = 0x20;
-	dev_raw(&t, SESSION_FROM_HOST, ack, 4);
+	dev_raw(&t, LINK_H2D, ack, 4);
 	memset(md5, 0x01, sizeof(md5));
-	dev_raw(&t, SESSION_FROM_DEVICE, md5, sizeof(md5));
+	dev_raw(&t, LINK_D2H, md5, sizeof(md5));
 	ck_assert_int_eq(st(&t)->reading, 0);
 	ck_assert_uint_eq(st(&t)->read_blocks, 2);
 	ck_assert_uint_eq(st(&t)->read_acks, 2);
@@ -822,30 +822,30 @@ START_TEST(test_boot_log)
 	const char *c = "rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n";
 
 	tap_init(&t);
-	session_outside(t.s, SESSION_FROM_DEVICE, (const uint8_t *)a, strlen(a), t.now);
+	session_outside(t.s, LINK_D2H, (const uint8_t *)a, strlen(a), t.now);
 	ck_assert_str_eq(t.notes, "");
-	session_outside(t.s, SESSION_FROM_DEVICE, (const uint8_t *)b, strlen(b), t.now);
+	session_outside(t.s, LINK_D2H, (const uint8_t *)b, strlen(b), t.now);
 	ck_assert_ptr_nonnull(strstr(t.notes, "not download mode"));
 	memset(t.notes, 0, sizeof(t.notes));
-	session_outside(t.s, SESSION_FROM_DEVICE, (const uint8_t *)c, strlen(c), t.now);
+	session_outside(t.s, LINK_D2H, (const uint8_t *)c, strlen(c), t.now);
 	ck_assert_ptr_null(strstr(t.notes, "not download mode"));
 	ck_assert_ptr_nonnull(strstr(t.notes, "waiting for download"));
 	/* host text and long noise lines are harmless */
-	session_outside(t.s, SESSION_FROM_HOST, (const uint8_t *)a, strlen(a), t.now);
+	session_outside(t.s, LINK_H2D, (const uint8_t *)a, strlen(a), t.now);
 	{
 		uint8_t noise[1000];
 
 		memset(noise, 0xF0, sizeof(noise));
-		session_outside(t.s, SESSION_FROM_DEVICE, noise, sizeof(noise), t.now);
+		session_outside(t.s, LINK_D2H, noise, sizeof(noise), t.now);
 		memset(noise, 'x', sizeof(noise));
-		session_outside(t.s, SESSION_FROM_DEVICE, noise, sizeof(noise), t.now);
+		session_outside(t.s, LINK_D2H, noise, sizeof(noise), t.now);
 	}
 	ck_assert_int_eq(t.nanomalies, 0);
 	/* a reset seen in the boot log while the stub ran: stub gone */
 	sync_rom(&t, 4, 1);
-	dev_raw(&t, SESSION_FROM_DEVICE, "OHAI", 4);
+	dev_raw(&t, LINK_D2H, "OHAI", 4);
 	ck_assert_int_eq(st(&t)->stub, 1);
-	session_outside(t.s, SESSION_FROM_DEVICE, (const uint8_t *)c, strlen(c), t.now);
+	session_outside(t.s, LINK_D2H, (const uint8_t *)c, strlen(c), t.now);
 	ck_assert_int_eq(st(&t)->stub, 0);
 	ck_assert_int_eq(st(&t)->phase, SESSION_PHASE_CONNECTING);
 	tap_free(&t);
@@ -861,7 +861,7 @@ START_TEST(test_reset_after_flashing)
 
 	tap_init(&t);
 	rom_region(&t);
-	dev_raw(&t, SESSION_FROM_DEVICE, "OHAI", 4);	/* (a stub, for the stub flag) */
+	dev_raw(&t, LINK_D2H, "OHAI", 4);	/* (a stub, for the stub flag) */
 	host4(&t, ESP_OP_FLASH_BEGIN, 4096, 4, ESP_ROM_BLOCK, 0x1000, 4);
 	dev_ok(&t, ESP_OP_FLASH_BEGIN, 0, 2);
 	for (seq = 0; seq < 4; seq++) {
@@ -871,7 +871,7 @@ START_TEST(test_reset_after_flashing)
 	host4(&t, ESP_OP_FLASH_END, 0, 0, 0, 0, 1);
 	dev_ok(&t, ESP_OP_FLASH_END, 0, 2);
 	ck_assert_int_eq(st(&t)->phase, SESSION_PHASE_DONE);
-	session_outside(t.s, SESSION_FROM_DEVICE, (const uint8_t *)c, strlen(c), t.now);
+	session_outside(t.s, LINK_D2H, (const uint8_t *)c, strlen(c), t.now);
 	ck_assert_int_eq(st(&t)->phase, SESSION_PHASE_DONE);
 	ck_assert_int_eq(st(&t)->stub, 0);
 	ck_assert_int_eq(st(&t)->status_len, 4);

@@ -50,12 +50,12 @@ xcmd(struct h *h, struct trk *t, uint8_t op, const uint8_t *data, size_t len, ui
 	int i;
 
 	h_clear(h);
-	session_frame(t->s, SESSION_FROM_HOST, body, n, h->now);
+	session_frame(t->s, LINK_H2D, body, n, h->now);
 	h_raw(h, body, n);
 	free(body);
 	h_pump(h);
 	for (i = 0; i < h->nframes; i++)
-		session_frame(t->s, SESSION_FROM_DEVICE, h->frames[i], h->flen[i], h->now);
+		session_frame(t->s, LINK_D2H, h->frames[i], h->flen[i], h->now);
 	h->now += MS;
 }
 
