@@ -409,8 +409,13 @@ run_one_prepare(struct run_ctx *c, struct run_tool *tool, const struct scenario 
 	transport = sc != NULL && sc->flash.transport != NULL && strcmp(sc->flash.transport, "usb-jtag") == 0 ?
 	    "usb-jtag" : "uart";
 	run_one_path(c, c->image, sizeof(c->image), "image.bin");
+	/*
+	 * The image depends on the scenario (its content and seed), not on the
+	 * run's seed: repetitions and runs without a scenario write the same
+	 * bytes, so a later verify of them agrees.
+	 */
 	if (run_make_image(c->image, size, sc != NULL ? (int)sc->flash.image : SCENARIO_IMAGE_MIXED,
-	    c->seed) != 0) {
+	    sc != NULL && sc->have_seed ? sc->seed : 0) != 0) {
 		snprintf(c->harness, sizeof(c->harness), "cannot write %.400s: %s", c->image, strerror(errno));
 		return -1;
 	}
