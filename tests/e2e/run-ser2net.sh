@@ -42,15 +42,14 @@ done
 url="rfc2217://127.0.0.1:$port"
 
 e2e_log "1. flash through ser2net"
-# The test image comes from the run's seed: the flash and the verify share one.
-"$SLIPTAP" run -q --seed 42 --device "$url" --keep "$w/flash" --tool esptool-js >"$w/flash.out" 2>&1
+"$SLIPTAP" run -q --device "$url" --keep "$w/flash" --tool esptool-js >"$w/flash.out" 2>&1
 rc=$?
 cat "$w/flash.out"
 [ $rc -eq 0 ] || e2e_fail "flash through ser2net: exit $rc"
 e2e_expect "$w/flash.out" "^outcome:  pass" "flash through ser2net"
 
 e2e_log "2. verify through ser2net"
-"$SLIPTAP" run --seed 42 --device "$url" -- "$NODE" "$js" --port '{port}' --chip '{chip}' --before no_reset \
+"$SLIPTAP" run --device "$url" -- "$NODE" "$js" --port '{port}' --chip '{chip}' --before no_reset \
     --after no_reset verify_flash '{offset}' '{image}' >"$w/verify.out" 2>&1
 rc=$?
 cat "$w/verify.out"
