@@ -58,6 +58,7 @@ struct analysis_where {
 	int		 op;		/* the command that failed (enum esp_op), -1 */
 	const char	*command;	/* its name, "FLASH_DEFL_DATA" */
 	int64_t		 seq;		/* *_DATA seq, -1 */
+	int64_t		 nth;		/* the command is the Nth of its op in the session (1-based), -1 */
 	int		 percent;	/* progress as the tool printed it, -1 */
 	int64_t		 offset;	/* flash address of that block, -1 */
 	double		 time_s;	/* seconds into the session, -1 */

@@ -39,6 +39,7 @@ struct an_mark {
 	uint64_t	 ts;		/* ns, session clock */
 	int		 op;		/* -1 */
 	int64_t		 seq;		/* -1 */
+	int64_t		 nth;		/* the Nth command of its op (1-based), -1 */
 	int		 percent;	/* -1 */
 	int64_t		 offset;	/* -1 */
 	int		 phase;		/* enum session_phase */
@@ -67,6 +68,7 @@ struct an_wire {
 	uint32_t	 err_resps;
 	struct an_mark	 last_cmd;	/* latest command sent */
 	int		 last_cmd_answered;
+	uint32_t	 op_count[256];	/* commands seen per op (for an_mark.nth) */
 	struct an_mark	 last_resp;	/* latest response */
 	struct an_mark	 unanswered;	/* latest command superseded, after a pause, without a reply */
 	int		 vanish_recovered;	/* flashing went on after the port came back */

@@ -57,6 +57,7 @@ an_mark_set(struct analyzer *an, struct an_mark *m, const char *fmt, ...)
 	m->ts = an->cur_ts;
 	m->op = -1;
 	m->seq = -1;
+	m->nth = -1;
 	m->percent = st->region.num_blocks > 0 ? st->region.percent : -1;
 	m->offset = st->region.num_blocks > 0 ? (int64_t)st->region.address : -1;
 	m->phase = (int)st->phase;
@@ -350,6 +351,7 @@ analyze_session_cb(const struct session_event *ev, void *arg)
 			an->w.vanish_recovered = 1;
 		an_mark_set(an, &an->w.last_cmd, "%s", ev->text ? ev->text : "");
 		an->w.last_cmd.op = ev->op;
+		an->w.last_cmd.nth = ++an->w.op_count[ev->op & 0xff];
 		an->w.last_cmd.seq = esp_op_has_data_header(ev->op) ? (int64_t)ev->seq : -1;
 		an->w.last_cmd_answered = 0;
 		if (an->w.progress.set && an->w.last_cmd.seq >= 0 &&
@@ -463,6 +465,7 @@ analyze_slip_cb(const struct slip_event *ev, void *arg)
 				/* the reply the tool was waiting for */
 				an->w.noise.op = an->w.last_cmd.op;
 				an->w.noise.seq = an->w.last_cmd.seq;
+				an->w.noise.nth = an->w.last_cmd.nth;
 				an->w.noise.error = ev->len ? ev->data[0] : 0;
 			}
 			an->w.outside_after_sync += ev->len;

@@ -635,6 +635,7 @@ an_where(struct analysis *a, const struct analyzer *an, const struct an_mark *m)
 	wh->op = -1;
 	wh->command = NULL;
 	wh->seq = -1;
+	wh->nth = -1;
 	wh->percent = -1;
 	wh->offset = -1;
 	wh->time_s = -1;
@@ -646,6 +647,7 @@ an_where(struct analysis *a, const struct analyzer *an, const struct an_mark *m)
 	wh->op = m->op;
 	wh->command = m->op >= 0 ? esp_op_name((uint8_t)m->op) : NULL;
 	wh->seq = m->seq;
+	wh->nth = m->op >= 0 ? m->nth : -1;
 	wh->percent = m->percent;
 	wh->offset = m->offset;
 	wh->record = m->record;

@@ -54,6 +54,8 @@ an_text_where(const struct analysis_where *w, FILE *fp)
 		fprintf(fp, ", %s", w->command);
 	if (w->seq >= 0)
 		fprintf(fp, " seq %lld", (long long)w->seq);
+	else if (w->command != NULL && w->nth > 0)
+		fprintf(fp, " (#%lld of the session)", (long long)w->nth);
 	if (w->percent >= 0)
 		fprintf(fp, ", at %d %%", w->percent);
 	if (w->offset >= 0)
@@ -306,6 +308,8 @@ analysis_write_json(const struct analysis *a, FILE *fp)
 	an_json_num(fp, w->record);
 	fprintf(fp, ", \"line\": ");
 	an_json_num(fp, w->line);
+	fprintf(fp, ", \"nth\": ");
+	an_json_num(fp, w->nth);
 	fprintf(fp, "},\n  \"tool_message\": ");
 	an_json_str(fp, a->tool_message);
 	fprintf(fp, ",\n  \"evidence\": [");

@@ -62,6 +62,23 @@ ts_comment(FILE *fp, const char *prefix, const char *text)
 	fputc('\n', fp);
 }
 
+/*
+ * NOISE_INVALID_HEAD whose stray bytes are a reply that lost its opening C0:
+ * the evidence's hex dump ("...: 74 01 0a ...") has the response direction
+ * byte (0x01) second. Such noise is line corruption of the delimiter, not
+ * text from an app, and reproduces as a framing corruption.
+ */
+static int
+ts_lost_delimiter(const struct analysis *a)
+{
+	const char *p = a->headline != NULL ? strstr(a->headline, "): ") : NULL;
+	unsigned b0, b1;
+
+	if (p == NULL || sscanf(p + 3, "%2x %2x", &b0, &b1) != 2)
+		return 0;
+	return b0 != 0xC0 && b1 == ESP_DIR_RESPONSE;
+}
+
 static int
 ts_is_data(const struct analysis *a)
 {
@@ -113,8 +130,17 @@ ts_rule(FILE *fp, const struct analysis *a)
 		fprintf(fp, "; from \"evidence\": bytes outside any frame before this reply\n");
 		fprintf(fp, "response_to = %s\n", data ? "any-flash-data" : cmd ? cmd : "any-flash-begin");
 		ts_where(fp, a, data);
-		fprintf(fp, "times = 1\naction = inject\nposition = before\n"
-		    "text = I (1234) app: hello\\r\\n\n");
+		if (!data && cmd != NULL && a->where.nth > 0)
+			fprintf(fp, "; the %lld. %s of the session\nnth = %lld\n", (long long)a->where.nth,
+			    cmd, (long long)a->where.nth);
+		else
+			fprintf(fp, "times = 1\n");
+		if (ts_lost_delimiter(a))
+			fprintf(fp, "; the bytes are a reply whose opening C0 arrived as another byte\n"
+			    "action = corrupt\ntarget = framing\n");
+		else
+			fprintf(fp, "action = inject\nposition = before\n"
+			    "text = I (1234) app: hello\\r\\n\n");
 	} else if (strcmp(c, "NO_RESPONSE") == 0) {
 		fprintf(fp, "; no reply from the device at all\ndirection = to-host\naction = drop\n");
 	} else if (strcmp(c, "TX_PATH_DOWN") == 0) {
