@@ -38,6 +38,18 @@ static inline void put_le32(uint8_t *p, uint32_t v)
 	p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
 }
 
+/* The value of one hex digit (0-9, a-f, A-F), or -1. */
+static inline int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Parse a decimal or 0x-hex unsigned number; 0 on success, -1 on junk or overflow. */
 int parse_u32(const char *s, uint32_t *out);
 /* Parse a size with optional K/M/MB/KB suffix (binary units); 0 or -1. */

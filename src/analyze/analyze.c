@@ -146,18 +146,6 @@ analyze_host_packet(struct analyzer *an, const struct esp_packet *p)
 	an->pend_record = an->cur_record;
 }
 
-static int
-an_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void
 analyze_md5_reply(struct analyzer *an, const struct esp_packet *p)
 {
@@ -172,7 +160,7 @@ analyze_md5_reply(struct analyzer *an, const struct esp_packet *p)
 		/* ROM: 32 hex digits */
 		ok = 1;
 		for (i = 0; i < 16; i++) {
-			int hi = an_hexval(p->data[2 * i]), lo = an_hexval(p->data[2 * i + 1]);
+			int hi = hex_digit(p->data[2 * i]), lo = hex_digit(p->data[2 * i + 1]);
 
 			if (hi < 0 || lo < 0) {
 				ok = 0;

@@ -525,13 +525,8 @@ an_trace_hex(struct analyzer *an, const char *s, size_t n, int strict)
 
 		if (c == ' ')
 			continue;
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v = c - 'A' + 10;
-		else
+		v = hex_digit(c);
+		if (v < 0)
 			return strict ? -1 : 0;
 		if (hi < 0) {
 			hi = v;

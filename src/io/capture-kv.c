@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "util.h"
 
 void
 capture_kv_init(struct capture_kv *kv)
@@ -97,18 +98,6 @@ capture_kv_add(struct capture_kv *kv, const char *key, const char *fmt, ...)
 	capture_kv_adds(kv, key, value);
 }
 
-static int
-capture_kv_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 capture_kv_next(const char *text, size_t len, size_t *pos, char *key, size_t keylen,
     char *value, size_t valuelen)
@@ -148,8 +137,8 @@ capture_kv_next(const char *text, size_t len, size_t *pos, char *key, size_t key
 				case 't': KV_VAL('\t'); break;
 				case 'r': KV_VAL('\r'); break;
 				case 'x':
-					if (i + 1 < len && (h1 = capture_kv_hexval(text[i])) >= 0 &&
-					    (h2 = capture_kv_hexval(text[i + 1])) >= 0) {
+					if (i + 1 < len && (h1 = hex_digit(text[i])) >= 0 &&
+					    (h2 = hex_digit(text[i + 1])) >= 0) {
 						KV_VAL((char)(h1 << 4 | h2));
 						i += 2;
 					} else

@@ -5,6 +5,7 @@
  * number parsers (table-driven: bases, limits, junk, blanks and signs) and
  * the little-endian accessors of util.h.
  */
+#include <ctype.h>
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
@@ -302,6 +303,21 @@ START_TEST(test_parse_null)
 }
 END_TEST
 
+START_TEST(test_hex_digit)
+{
+	const char *digits = "0123456789abcdef";
+	int c;
+
+	for (c = 0; c < 16; c++) {
+		ck_assert_int_eq(hex_digit(digits[c]), c);
+		ck_assert_int_eq(hex_digit(toupper((unsigned char)digits[c])), c);
+	}
+	for (c = -1; c < 256; c++)
+		if (strchr("0123456789abcdefABCDEF", c) == NULL || c == 0)
+			ck_assert_int_eq(hex_digit(c), -1);
+}
+END_TEST
+
 START_TEST(test_le)
 {
 	static const uint8_t bytes[4] = { 0x78, 0x56, 0x34, 0xf2 };
@@ -355,6 +371,7 @@ util_suite(void)
 	tcase_add_loop_test(tc, test_parse_u32, 0, (int)nitems(u32_vectors));
 	tcase_add_loop_test(tc, test_parse_size, 0, (int)nitems(size_vectors));
 	tcase_add_test(tc, test_parse_null);
+	tcase_add_test(tc, test_hex_digit);
 	tcase_add_test(tc, test_le);
 	suite_add_tcase(s, tc);
 	return s;
