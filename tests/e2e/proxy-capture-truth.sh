@@ -36,12 +36,7 @@ same() {
 
 # wait for a path to exist (bounded)
 wait_path() {
-	_i=0
-	while [ ! -e "$1" ]; do
-		[ $_i -lt $((E2E_WAIT * 20)) ] || return 1
-		sleep 0.05
-		_i=$((_i + 1))
-	done
+	e2e_poll "$E2E_WAIT" test -e "$1"
 }
 
 for f in ${E2E_TRUTH_SCENARIOS:-"$lib"/*.ini}; do

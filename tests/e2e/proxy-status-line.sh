@@ -38,20 +38,14 @@ e2e_start_sim esp32 --flash "$w/flash.bin" --no-wdt >/dev/null
 tm -f /dev/null new-session -d -s status -x 160 -y 60 \
     "'$SLIPTAP' proxy --link '$w/port' --scenario '$w/every.ini' '$SIM_LINK'; echo \"EXIT \$?\"; sleep 60" ||
     e2e_skip "tmux cannot start a session here"
-_i=0
-while [ ! -e "$w/port" ] && [ $_i -lt $((E2E_WAIT * 20)) ]; do sleep 0.05; _i=$((_i + 1)); done
-[ -e "$w/port" ] || { tm capture-pane -p -t status; e2e_fail "the proxy did not start in tmux"; }
+e2e_poll "$E2E_WAIT" test -e "$w/port" || { tm capture-pane -p -t status; e2e_fail "the proxy did not start in tmux"; }
 
 e2e_run "$w/client.log" e2e_js --port "$w/port" --chip esp32 --before no_reset --after no_reset \
     write_flash 0x10000 "$w/image.bin" >/dev/null || e2e_fail "esptool-js failed through the proxy"
 sleep 0.3
 tm send-keys -t status C-c
-_i=0
-while ! tm capture-pane -p -t status | grep -q '^EXIT '; do
-	[ $_i -lt 200 ] || break
-	sleep 0.05
-	_i=$((_i + 1))
-done
+exit_shown() { tm capture-pane -p -t status | grep -q '^EXIT '; }
+e2e_poll 10 exit_shown || true
 tm capture-pane -p -J -S - -t status >"$w/screen.txt"
 stop_tmux
 e2e_stop_sim

@@ -32,13 +32,13 @@ cat "$w/ser2net.yaml"
 ser2net -n -c "$w/ser2net.yaml" -P "$w/ser2net.pid" >"$w/ser2net.log" 2>&1 &
 S2N=$!
 E2E_PIDS="$E2E_PIDS $S2N"
-i=0
-until "$PYTHON" -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 1).close()" 2>/dev/null; do
-	kill -0 "$S2N" 2>/dev/null || { cat "$w/ser2net.log"; e2e_fail "ser2net did not start"; }
-	[ $i -lt 200 ] || e2e_fail "ser2net does not listen on $port"
-	sleep 0.05
-	i=$((i + 1))
-done
+# listening, or gone (then the loop ends early and the check below says so)
+s2n_up() {
+	e2e_gone "$S2N" ||
+	    "$PYTHON" -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 1).close()" 2>/dev/null
+}
+e2e_wait_for "ser2net to listen on $port" 10 s2n_up
+e2e_gone "$S2N" && { cat "$w/ser2net.log"; e2e_fail "ser2net did not start"; }
 url="rfc2217://127.0.0.1:$port"
 
 e2e_log "1. flash through ser2net"

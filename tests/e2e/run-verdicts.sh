@@ -55,12 +55,8 @@ after=$(census)
 e2e_log "SIGTERM during a run"
 "$SLIPTAP" run --timeout 60s -- "$w/hang-tool" '{port}' >"$w/term.out" 2>&1 &
 pid=$!
-i=0
-while ! grep -q "fake flasher on" "$w/term.out" 2>/dev/null; do
-	[ $i -lt 400 ] || e2e_fail "the fake tool did not start"
-	sleep 0.05
-	i=$((i + 1))
-done
+tool_up() { grep -q "fake flasher on" "$w/term.out" 2>/dev/null; }
+e2e_wait_for "the fake tool to start" 20 tool_up
 kill -TERM "$pid"
 e2e_wait_exit "$pid" 30
 rc=$?
@@ -85,12 +81,8 @@ EOT
 "$SLIPTAP" matrix "$w/hang.ini" "$w/hang.ini" --jobs 2 --tool "$w/hang-tool {port}" \
     >"$w/mterm.out" 2>&1 &
 pid=$!
-i=0
-while [ "$(pgrep -f "sleep $marker" | wc -l)" -lt 4 ]; do
-	[ $i -lt 400 ] || { cat "$w/mterm.out"; e2e_fail "the matrix's tools did not start"; }
-	sleep 0.05
-	i=$((i + 1))
-done
+four_tools() { [ "$(pgrep -f "sleep $marker" | wc -l)" -ge 4 ]; }
+e2e_poll 20 four_tools || { cat "$w/mterm.out"; e2e_fail "the matrix's tools did not start"; }
 kill -TERM "$pid"
 e2e_wait_exit "$pid" 30
 rc=$?
