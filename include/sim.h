@@ -156,6 +156,12 @@ const char *sim_chip_label(enum sim_chip chip);
 int sim_chip_has_usb_jtag(enum sim_chip chip);
 /* Nonzero when the chip's ROM talks CDC-ACM over USB-OTG. */
 int sim_chip_has_usb_otg(enum sim_chip chip);
+/* A transport by name ("uart", "usb-jtag" or "usb-serial-jtag", "usb-otg"); -1 when unknown. */
+int sim_transport_by_name(const char *name);
+/* "uart", "usb-jtag", "usb-otg". */
+const char *sim_transport_name(enum sim_transport t);
+/* NULL when the chip has the transport, else why not ("the ESP32 has no USB-Serial/JTAG"). */
+const char *sim_transport_check(enum sim_chip chip, enum sim_transport t);
 /* "esp8266, esp32, ..." for help texts and errors. */
 const char *sim_chip_names(void);
 const char *sim_state_name(enum sim_state st);

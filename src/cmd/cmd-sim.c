@@ -38,8 +38,10 @@ static const char cmd_sim_help[] =
 "  --flash FILE           flash contents (default ./sliptap-sim-CHIP.bin; created\n"
 "                         erased at --flash-size, kept across runs)\n"
 "  --flash-size SIZE      a power of two from 256KB to 128MB (default 4MB)\n"
-"  --transport T          uart (default: a USB-UART bridge) or usb-jtag (the\n"
-"                         chip's USB-Serial/JTAG; S3, C3, C6 and H2 only)\n"
+"  --transport T          uart (default: a USB-UART bridge), usb-jtag (the\n"
+"                         chip's USB-Serial/JTAG; S3, C3, C6 and H2 only) or\n"
+"                         usb-otg (the ROM's USB-OTG CDC; S2: it re-enumerates\n"
+"                         on every reset)\n"
 "  --boot MODE            download (default) or spi (runs the app: boot log,\n"
 "                         then app output; SYNC is ignored)\n"
 "  --baud N               the initial baud rate (default 115200; used by --pace)\n"
@@ -124,15 +126,12 @@ cmd_sim_opt(int ch, struct simserve_config *c, int *chip, int *no_wdt, int *mode
 		}
 		return 0;
 	case 't':
-		if (strcmp(optarg, "uart") == 0)
-			sc->transport = SIM_TRANSPORT_UART;
-		else if (strcmp(optarg, "usb-jtag") == 0 || strcmp(optarg, "usb-serial-jtag") == 0)
-			sc->transport = SIM_TRANSPORT_USB_JTAG;
-		else {
-			fprintf(stderr, "sliptap sim: --transport %s: want uart or usb-jtag\n",
+		if (sim_transport_by_name(optarg) < 0) {
+			fprintf(stderr, "sliptap sim: --transport %s: want uart, usb-jtag or usb-otg\n",
 			    optarg);
 			return 2;
 		}
+		sc->transport = (enum sim_transport)sim_transport_by_name(optarg);
 		return 0;
 	case 'b':
 		if (strcmp(optarg, "download") == 0)
@@ -199,9 +198,9 @@ cmd_sim_exec(int argc, char **argv)
 		return 2;
 	}
 	c.host.sim.chip = (enum sim_chip)chip;
-	if (c.host.sim.transport == SIM_TRANSPORT_USB_JTAG && !sim_chip_has_usb_jtag(c.host.sim.chip)) {
-		fprintf(stderr, "sliptap sim: the %s has no USB-Serial/JTAG "
-		    "(use --transport uart)\n", sim_chip_label(c.host.sim.chip));
+	if (sim_transport_check(c.host.sim.chip, c.host.sim.transport) != NULL) {
+		fprintf(stderr, "sliptap sim: %s (use --transport uart)\n",
+		    sim_transport_check(c.host.sim.chip, c.host.sim.transport));
 		return 2;
 	}
 	if (no_wdt)
@@ -235,7 +234,7 @@ const struct cmd_entry cmd_sim_entry = {
 	.name = "sim",
 	.usage = "--chip CHIP [--link PATH | --rfc2217 ADDR:PORT [--rfc2217-reset auto|esp|direct]] "
 	    "[--flash FILE] [--flash-size SIZE] "
-	    "[--transport uart|usb-jtag] [--boot download|spi] [--baud N] [--pace] "
+	    "[--transport uart|usb-jtag|usb-otg] [--boot download|spi] [--baud N] [--pace] "
 	    "[--wdt-timeout DUR] [--no-wdt] [--vanish-after DUR] [--reenumerate-after DUR] "
 	    "[--log FILE] [--verbose]",
 	.summary = "simulate an ESP device on a pty (or RFC 2217) for esptool / esptool-js",

@@ -79,15 +79,14 @@ endpoint_sim_setup(struct endpoint *ep, char *err, size_t errlen)
 	s = ep->priv = xcalloc(1, sizeof(*s));
 	if (simhost_parse_spec(ep->spec + 4, &s->cfg, err, errlen) == -1)
 		return -1;
-	if (s->cfg.sim.transport == SIM_TRANSPORT_USB_JTAG &&
-	    !sim_chip_has_usb_jtag(s->cfg.sim.chip)) {
-		snprintf(err, errlen, "sim: the %s has no USB-Serial/JTAG (transport=uart)",
-		    sim_chip_label(s->cfg.sim.chip));
+	if (sim_transport_check(s->cfg.sim.chip, s->cfg.sim.transport) != NULL) {
+		snprintf(err, errlen, "sim: %s (transport=uart)",
+		    sim_transport_check(s->cfg.sim.chip, s->cfg.sim.transport));
 		return -1;
 	}
 	s->cfg.log_cb = endpoint_sim_log;
 	s->cfg.log_arg = ep;
-	if (s->cfg.sim.transport != SIM_TRANSPORT_USB_JTAG)
+	if (s->cfg.sim.transport == SIM_TRANSPORT_UART)
 		ep->caps &= ~(unsigned)CAP_VANISH;
 	s->host = simhost_new(ep->loop, &s->cfg, err, errlen);
 	if (s->host == NULL)

@@ -88,12 +88,9 @@ simhost_parse_key(struct simhost_config *c, char *kv, int *no_wdt, char *err, si
 		snprintf(err, errlen, "sim: \"%s\" needs a value (%s=...)", kv, kv);
 		return -1;
 	} else if (strcmp(kv, "transport") == 0) {
-		if (strcmp(val, "uart") == 0)
-			c->sim.transport = SIM_TRANSPORT_UART;
-		else if (strcmp(val, "usb-jtag") == 0 || strcmp(val, "usb-serial-jtag") == 0)
-			c->sim.transport = SIM_TRANSPORT_USB_JTAG;
-		else
+		if (sim_transport_by_name(val) < 0)
 			goto bad;
+		c->sim.transport = (enum sim_transport)sim_transport_by_name(val);
 	} else if (strcmp(kv, "boot") == 0) {
 		if (strcmp(val, "download") == 0)
 			c->sim.boot = SIM_BOOT_DOWNLOAD;

@@ -504,7 +504,7 @@ simserve_run(const struct simserve_config *c)
 		    sc->wdt_timeout_ns ? "armed in download mode" : "off",
 		    (double)c->host.vanish_ns / NS_PER_SEC, (double)c->host.reenum_ns / NS_PER_SEC);
 	printf("sliptap sim: %s (%s) on %s", sim_chip_name(sc->chip),
-	    sc->transport == SIM_TRANSPORT_USB_JTAG ? "usb-jtag" : "uart",
+	    sim_transport_name(sc->transport),
 	    s.srv != NULL ? rfc2217_server_url(s.srv) : pty_slave_path(s.pty));
 	if (c->link != NULL)
 		printf(" (link %s)", c->link);

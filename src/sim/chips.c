@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sim-dev.h"
 
@@ -389,6 +390,43 @@ sim_chip_has_usb_otg(enum sim_chip chip)
 	const struct sim_chip_info *ci = sim_chip_info(chip);
 
 	return ci != NULL && ci->usb_otg;
+}
+
+int
+sim_transport_by_name(const char *name)
+{
+	if (strcmp(name, "uart") == 0)
+		return SIM_TRANSPORT_UART;
+	if (strcmp(name, "usb-jtag") == 0 || strcmp(name, "usb-serial-jtag") == 0)
+		return SIM_TRANSPORT_USB_JTAG;
+	if (strcmp(name, "usb-otg") == 0)
+		return SIM_TRANSPORT_USB_OTG;
+	return -1;
+}
+
+const char *
+sim_transport_name(enum sim_transport t)
+{
+	switch (t) {
+	case SIM_TRANSPORT_UART:	return "uart";
+	case SIM_TRANSPORT_USB_JTAG:	return "usb-jtag";
+	case SIM_TRANSPORT_USB_OTG:	return "usb-otg";
+	}
+	return "?";
+}
+
+const char *
+sim_transport_check(enum sim_chip chip, enum sim_transport t)
+{
+	static char why[96];
+
+	if ((t == SIM_TRANSPORT_USB_JTAG && !sim_chip_has_usb_jtag(chip)) ||
+	    (t == SIM_TRANSPORT_USB_OTG && !sim_chip_has_usb_otg(chip))) {
+		snprintf(why, sizeof(why), "the %s has no %s", sim_chip_label(chip),
+		    t == SIM_TRANSPORT_USB_JTAG ? "USB-Serial/JTAG" : "USB-OTG download mode");
+		return why;
+	}
+	return NULL;
 }
 
 const char *
