@@ -4,6 +4,8 @@
  * hangup and reopen by the client, and frozen writes.
  */
 #include <check.h>
+
+#include "ckmain.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -173,21 +175,5 @@ pty_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-	const char *t = getenv("TMPDIR");
-
-	/* the temp dir for the pty links, made before the tests fork */
-	snprintf(ptydir, sizeof(ptydir), "%s/check_pty.XXXXXX", t ? t : "/tmp");
-	if (mkdtemp(ptydir) == NULL) {
-		perror(ptydir);
-		return 1;
-	}
-	sr = srunner_create(pty_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	if (ptydir[0] != '\0')
-		rmdir(ptydir);
-	return failed == 0 ? 0 : 1;
+	return ck_run_with_tmpdir(pty_suite(), "check_pty", ptydir, sizeof(ptydir));
 }

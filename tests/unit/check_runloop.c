@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 
 #include <check.h>
+
+#include "ckmain.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -198,19 +200,5 @@ runloop_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-	const char *t = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/check_runloop.XXXXXX", t ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror(tmpdir);
-		return 1;
-	}
-	sr = srunner_create(runloop_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	rmdir(tmpdir);
-	return failed == 0 ? 0 : 1;
+	return ck_run_with_tmpdir(runloop_suite(), "check_runloop", tmpdir, sizeof(tmpdir));
 }
